@@ -1,0 +1,1 @@
+"""Host platform: app factory, models, auth and the Instagram integration."""

@@ -1,0 +1,1 @@
+"""Graph API sandbox: a local stand-in for Meta's Instagram and Facebook hosts."""

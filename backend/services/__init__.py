@@ -1,0 +1,1 @@
+"""Integrations with social networks, one package each."""

@@ -1,0 +1,1 @@
+"""Instagram integration: the instagram_bp blueprint and the InstagramAPI client."""
