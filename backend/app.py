@@ -1,0 +1,98 @@
+"""create_app(config=None): the composition root, the only place that wires the platform."""
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, jsonify
+from sqlalchemy import text
+
+from backend import auth, errors
+from backend.config import host_settings
+from backend.extensions import db, jwt, limiter, migrate, scheduler
+from backend.logging_setup import configure_logging
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
+
+
+def create_app(config=None):
+    """Build the platform. `config` overrides settings from the environment (tests use it)."""
+    config = dict(config or {})
+    instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("INSTANCE_PATH")
+    app = Flask("backend", instance_path=instance_path and os.path.abspath(instance_path),
+                instance_relative_config=True)
+    app.config.from_mapping({k: v for k, v in host_settings().items() if v is not None})
+    app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    configure_logging(app.config.get("LOG_LEVEL", "INFO"))
+    _default_database(app)
+    _default_secrets(app)
+    app.json.sort_keys = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    jwt.init_app(app)
+    limiter.init_app(app)
+    scheduler.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)
+    app.add_url_rule("/health", "health", health)
+
+    # The Instagram integration: registration alone sets it up.
+    from backend.services.instagram import instagram_bp
+    app.register_blueprint(instagram_bp)
+    return app
+
+
+def start_background_jobs(app):
+    """Start the in-process scheduler (the entry points call this, create_app does not)."""
+    if app.config.get("SCHEDULER_ENABLED", True):
+        scheduler.start()
+        log.info("background jobs started: %s", ", ".join(scheduler.job_ids()) or "none")
+
+
+def upgrade_database(app):
+    """Apply pending Alembic migrations (start_platform.py runs this at start)."""
+    from flask_migrate import upgrade
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+
+
+def health():
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as exc:  # report, don't crash: this is what monitors poll
+        log.warning("health check: database unavailable (%s)", type(exc).__name__)
+        database = "unavailable"
+    ok = database == "ok"
+    body = {"status": "ok" if ok else "degraded", "database": database,
+            "scheduler": "running" if scheduler._scheduler is not None
+            and scheduler.scheduler.running else "stopped"}
+    return jsonify(body), 200 if ok else 503
+
+
+def _default_database(app):
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        path = os.path.join(app.instance_path, "platform.sqlite3")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+
+
+def _default_secrets(app):
+    """Use configured secrets; otherwise a generated one kept in the instance folder."""
+    if app.config.get("SECRET_KEY") and app.config.get("JWT_SECRET_KEY"):
+        return
+    path = os.path.join(app.instance_path, "secret_key")
+    if not os.path.exists(path):
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        log.warning("SECRET_KEY is not set: generated a development key in %s", path)
+    with open(path) as handle:
+        generated = handle.read().strip()
+    app.config.setdefault("SECRET_KEY", generated)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = generated
+    if not app.config.get("JWT_SECRET_KEY"):
+        app.config["JWT_SECRET_KEY"] = app.config["SECRET_KEY"]

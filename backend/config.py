@@ -1,0 +1,50 @@
+"""Host platform settings read from the environment (and .env); no Flask imports."""
+import os
+from datetime import timedelta
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def env_bool(name, default=False, environ=None):
+    """Read a boolean environment variable ("1", "true", "yes", "on" are true)."""
+    value = (environ if environ is not None else os.environ).get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in TRUE_WORDS
+
+
+def env_int(name, default, environ=None):
+    """Read an integer environment variable, falling back to the default when unset."""
+    value = (environ if environ is not None else os.environ).get(name)
+    if value is None or value.strip() == "":
+        return default
+    return int(value)
+
+
+def host_settings(environ=None):
+    """Return the host platform's settings as a dict of Flask config keys.
+
+    Instagram settings (INSTAGRAM_*) are not read here: the blueprint owns them and reads
+    them when it is registered, so a host that does not use it never sees them.
+    """
+    env = os.environ if environ is None else environ
+    return {
+        # Signs sessions; JWT_SECRET_KEY falls back to it.
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
+        "JWT_SECRET_KEY": env.get("JWT_SECRET_KEY") or env.get("SECRET_KEY") or None,
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(
+            minutes=env_int("JWT_ACCESS_TOKEN_MINUTES", 60, env)),
+        # Empty means SQLite in the instance folder (set by create_app).
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or None,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Largest request body accepted (uploads included); larger ones get 413.
+        "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 110 * 1024 * 1024, env),
+        # In-process APScheduler; turn off in processes that must not run background jobs.
+        "SCHEDULER_ENABLED": env_bool("SCHEDULER_ENABLED", True, env),
+        # Flask-Limiter storage: memory:// for one process, redis://host:6379 for several.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True, env),
+        "LOG_LEVEL": env.get("LOG_LEVEL") or "INFO",
+        # Public URL of this platform, used for links Meta or browsers must reach.
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL") or None,
+    }

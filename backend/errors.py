@@ -1,0 +1,93 @@
+"""APIError and the one JSON error envelope used for every error of the platform."""
+import logging
+
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+# Werkzeug's names are English phrases; the envelope's code is the snake_case form.
+HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+    415: "unsupported_media_type", 422: "unprocessable_entity", 429: "rate_limited",
+    500: "internal_error", 502: "bad_gateway", 503: "service_unavailable",
+}
+
+
+class APIError(Exception):
+    """An error a client should see: HTTP status, snake_case code, sentence and details."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message, *, code=None, status=None, details=None, headers=None):
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.code
+        self.status = status or self.status
+        self.details = details or {}
+        self.headers = headers or {}
+
+
+class NotFound(APIError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(APIError):
+    status = 409
+    code = "conflict"
+
+
+def error_response(code, message, status, details=None, headers=None):
+    """Build the envelope {"error": {"code", "message", "details"}} as a Flask response."""
+    response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def handle_api_error(error):
+    return error_response(error.code, error.message, error.status, error.details, error.headers)
+
+
+def handle_http_exception(error):
+    status = error.code or 500
+    code = HTTP_CODES.get(status, "http_error")
+    message = error.description or error.name
+    headers = {}
+    if status == 405 and getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(error.valid_methods)
+        message = "This endpoint does not accept that HTTP method."
+    if status == 404:
+        message = "No such endpoint or resource."
+    if status == 413:
+        message = "The request body is larger than this server accepts."
+    if status == 429:
+        message = f"Too many requests: limit is {error.description}. Try again later."
+        retry_after = _retry_after(error)
+        if retry_after:
+            headers["Retry-After"] = retry_after
+    return error_response(code, message, status, headers=headers)
+
+
+def _retry_after(error):
+    response = error.get_response() if hasattr(error, "get_response") else None
+    return response.headers.get("Retry-After") if response is not None else None
+
+
+def handle_unexpected(error):
+    log.exception("unhandled error: %s", type(error).__name__)
+    return error_response("internal_error", "Something went wrong on our side.", 500)
+
+
+def init_app(app):
+    """Install the envelope for every error of the app; safe to call more than once."""
+    if app.extensions.get("error_envelope"):
+        return
+    app.extensions["error_envelope"] = True
+    app.register_error_handler(APIError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

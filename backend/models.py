@@ -1,0 +1,171 @@
+"""Host models: User, SNSAccount, SNSPost, SNSAnalytics and OAuthState, for every network."""
+from datetime import datetime, timezone
+
+from sqlalchemy import types
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from backend.extensions import db
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(types.TypeDecorator):
+    """Timezone-aware UTC datetimes on every database (SQLite stores them naive)."""
+
+    impl = types.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; store timezone-aware UTC")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+class TimestampMixin:
+    created_at = db.Column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at = db.Column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class User(TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String(255), nullable=False, unique=True)
+    password_hash = db.Column(db.String(255), nullable=False)
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+
+class SNSAccount(TimestampMixin, db.Model):
+    """A social-network account connected by a user; one row per (user, platform, account)."""
+
+    __tablename__ = "sns_accounts"
+    __table_args__ = (
+        db.UniqueConstraint("user_id", "platform", "platform_user_id",
+                            name="uq_sns_accounts_user_platform_account"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
+    platform = db.Column(db.String(32), nullable=False, default="instagram")
+    # The network's id of the account (Instagram professional account id).
+    platform_user_id = db.Column(db.String(64), nullable=False)
+    # Other ids the network gives the same account (app-scoped id, Facebook Page).
+    app_scoped_id = db.Column(db.String(64))
+    page_id = db.Column(db.String(64))
+    page_name = db.Column(db.String(255))
+    username = db.Column(db.String(255))
+    name = db.Column(db.String(255))
+    account_type = db.Column(db.String(32))
+    login_type = db.Column(db.String(32), nullable=False, default="instagram")
+    # Ciphertext only (MultiFernet); never the clear token.
+    access_token_encrypted = db.Column(db.Text)
+    token_issued_at = db.Column(UTCDateTime())
+    token_expires_at = db.Column(UTCDateTime())
+    token_refreshed_at = db.Column(UTCDateTime())
+    data_access_expires_at = db.Column(UTCDateTime())
+    permissions = db.Column(db.JSON, nullable=False, default=list)
+    declined_permissions = db.Column(db.JSON, nullable=False, default=list)
+    # active | needs_reauth | disconnected; "expiring" and "missing_permissions" are derived.
+    status = db.Column(db.String(32), nullable=False, default="active")
+    last_error = db.Column(db.JSON)
+    refresh_failures = db.Column(db.Integer, nullable=False, default=0)
+    profile = db.Column(db.JSON, nullable=False, default=dict)
+    profile_synced_at = db.Column(UTCDateTime())
+    connected_at = db.Column(UTCDateTime(), nullable=False, default=utcnow)
+    disconnected_at = db.Column(UTCDateTime())
+    # Lease: which worker process is refreshing this account's token, and until when.
+    lease_owner = db.Column(db.String(64))
+    lease_until = db.Column(UTCDateTime())
+
+
+class SNSPost(TimestampMixin, db.Model):
+    """A post a user asked to publish, with every step of its publication recorded."""
+
+    __tablename__ = "sns_posts"
+    __table_args__ = (
+        db.UniqueConstraint("user_id", "idempotency_key", name="uq_sns_posts_user_idem_key"),
+        db.Index("ix_sns_posts_user_created", "user_id", "created_at"),
+        db.Index("ix_sns_posts_status_next_check", "status", "next_check_at"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    account_id = db.Column(db.Integer, db.ForeignKey("sns_accounts.id"), nullable=False,
+                           index=True)
+    platform = db.Column(db.String(32), nullable=False, default="instagram")
+    post_type = db.Column(db.String(32), nullable=False)
+    status = db.Column(db.String(32), nullable=False, default="pending")
+    caption = db.Column(db.Text)
+    request = db.Column(db.JSON, nullable=False, default=dict)
+    # Per item: media URL, container id and status, so a resumed job never recreates them.
+    items = db.Column(db.JSON, nullable=False, default=list)
+    container_id = db.Column(db.String(64))
+    platform_post_id = db.Column(db.String(64), index=True)
+    permalink = db.Column(db.String(512))
+    media_product_type = db.Column(db.String(32))
+    error_code = db.Column(db.String(64))
+    error_subcode = db.Column(db.String(64))
+    error_message = db.Column(db.Text)
+    attempts = db.Column(db.Integer, nullable=False, default=0)
+    graph_calls = db.Column(db.Integer, nullable=False, default=0)
+    idempotency_key = db.Column(db.String(255))
+    request_hash = db.Column(db.String(64))
+    next_check_at = db.Column(UTCDateTime())
+    deadline_at = db.Column(UTCDateTime())
+    published_at = db.Column(UTCDateTime())
+    lease_owner = db.Column(db.String(64))
+    lease_until = db.Column(UTCDateTime())
+
+
+class SNSAnalytics(db.Model):
+    """One metric value of a post or an account, as fetched at a point in time."""
+
+    __tablename__ = "sns_analytics"
+    __table_args__ = (
+        db.Index("ix_sns_analytics_post_metric", "post_id", "metric", "fetched_at"),
+        db.Index("ix_sns_analytics_account_metric", "account_id", "metric", "end_time"),
+        db.Index("ix_sns_analytics_media_metric", "media_id", "metric", "fetched_at"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    platform = db.Column(db.String(32), nullable=False, default="instagram")
+    account_id = db.Column(db.Integer, db.ForeignKey("sns_accounts.id"), nullable=False)
+    post_id = db.Column(db.Integer, db.ForeignKey("sns_posts.id"))
+    media_id = db.Column(db.String(64))
+    metric = db.Column(db.String(64), nullable=False)
+    value = db.Column(db.Float)
+    breakdown = db.Column(db.JSON)
+    period = db.Column(db.String(32))
+    end_time = db.Column(UTCDateTime())
+    fetched_at = db.Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class OAuthState(db.Model):
+    """A pending OAuth authorisation: random state bound to a user and a flow, used once."""
+
+    __tablename__ = "oauth_states"
+
+    id = db.Column(db.Integer, primary_key=True)
+    # SHA-256 of the state; the state itself is only ever in the user's redirect.
+    state_hash = db.Column(db.String(64), nullable=False, unique=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    platform = db.Column(db.String(32), nullable=False, default="instagram")
+    flow = db.Column(db.String(32), nullable=False)
+    redirect_uri = db.Column(db.String(512), nullable=False)
+    created_at = db.Column(UTCDateTime(), nullable=False, default=utcnow)
+    expires_at = db.Column(UTCDateTime(), nullable=False)
+    used_at = db.Column(UTCDateTime())

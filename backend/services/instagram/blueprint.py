@@ -1,0 +1,66 @@
+"""Sets the integration up when its blueprint is registered: config, errors, limits, jobs."""
+import logging
+
+from backend import errors as envelope
+from backend.extensions import limiter, scheduler
+from backend.services.instagram.breaker import CircuitBreaker
+from backend.services.instagram.cli import instagram_cli
+from backend.services.instagram.crypto import load_cipher
+from backend.services.instagram.errors import InstagramAPIError
+from backend.services.instagram.extension import InstagramRuntime, runtime
+from backend.services.instagram.graph_errors import handle_graph_error
+from backend.logging_setup import install_record_redaction
+from backend.services.instagram.metrics import GraphCallObserver, Metrics
+from backend.services.instagram.routes import instagram_bp
+from backend.services.instagram.settings import resolve
+from backend.services.instagram.tokens import refresh_due_tokens
+from backend.services.instagram.usage import UsageTracker
+
+log = logging.getLogger(__name__)
+
+
+@instagram_bp.record_once
+def setup(state):
+    """Runs once, when a host registers the blueprint; nothing happens at import time."""
+    app = state.app
+    install_record_redaction()
+    settings = resolve(app.config)
+    for key, value in settings.items():
+        app.config.setdefault(key, value)
+    metrics = Metrics()
+    app.extensions["instagram"] = InstagramRuntime(
+        settings=settings,
+        cipher=load_cipher(settings["INSTAGRAM_TOKEN_KEYS"],
+                           sandbox=settings["INSTAGRAM_SANDBOX"],
+                           instance_path=app.instance_path),
+        metrics=metrics, usage=UsageTracker(),
+        breaker=CircuitBreaker(failure_threshold=settings["INSTAGRAM_CIRCUIT_FAILURES"],
+                               cooldown=settings["INSTAGRAM_CIRCUIT_COOLDOWN_SECONDS"]),
+        observer=GraphCallObserver(metrics))
+    envelope.init_app(app)
+    app.register_error_handler(InstagramAPIError, handle_graph_error)
+    if "limiter" not in app.extensions:
+        limiter.init_app(app)
+    _limit_blueprint_once()
+    if "scheduler" not in app.extensions:
+        scheduler.init_app(app)
+    scheduler.add_job("instagram_refresh_tokens", refresh_due_tokens,
+                      minutes=settings["INSTAGRAM_REFRESH_INTERVAL_MINUTES"])
+    app.cli.add_command(instagram_cli)
+    if settings["INSTAGRAM_SANDBOX"]:
+        log.warning("Instagram integration in SANDBOX MODE: Meta URLs point at %s; no real "
+                    "Instagram account can be connected.", settings["INSTAGRAM_SANDBOX_URL"])
+
+
+_limited = []
+
+
+def _limit_blueprint_once():
+    """Per-user limit on every endpoint, read from the current app's settings per request.
+
+    The limiter keeps blueprint limits process-wide, so the limit is added once; a second
+    copy would count each request twice.
+    """
+    if not _limited:
+        limiter.limit(lambda: runtime().settings["INSTAGRAM_RATE_LIMIT"])(instagram_bp)
+        _limited.append(True)

@@ -1,0 +1,30 @@
+"""Operator commands: `flask --app backend.app instagram <command>`."""
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from backend.extensions import db
+from backend.models import SNSAccount
+from backend.services.instagram.extension import runtime
+from backend.services.instagram.tokens import refresh_due_tokens
+
+instagram_cli = AppGroup("instagram", help="Instagram integration maintenance.")
+
+
+@instagram_cli.command("rotate-keys")
+def rotate_keys():
+    """Re-encrypt every stored token under the first key of INSTAGRAM_TOKEN_KEYS."""
+    cipher = runtime().cipher
+    rows = db.session.execute(db.select(SNSAccount).where(
+        SNSAccount.access_token_encrypted.is_not(None))).scalars().all()
+    for account in rows:
+        account.access_token_encrypted = cipher.rotate(account.access_token_encrypted)
+    db.session.commit()
+    click.echo(f"re-encrypted {len(rows)} token(s) under the newest key")
+
+
+@instagram_cli.command("refresh-tokens")
+def refresh_tokens():
+    """Run the token refresh job once, now."""
+    result = refresh_due_tokens(current_app)
+    click.echo(f"refreshed {result['refreshed']}, failed {result['failed']}")

@@ -1,0 +1,158 @@
+"""Endpoint registry: validates requests with pydantic models and builds OpenAPI 3.1 from them."""
+import functools
+import re
+from dataclasses import dataclass, field
+
+from flask import request
+from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
+
+from backend.errors import APIError
+
+REF = "#/components/schemas/{model}"
+
+
+@dataclass
+class Endpoint:
+    rule: str
+    method: str
+    summary: str
+    description: str = ""
+    body: type | None = None
+    query: type | None = None
+    response: type | None = None
+    status: int = 200
+    auth: bool = True
+    errors: tuple = ()
+    content_types: tuple = ("application/json",)
+    extra_responses: dict = field(default_factory=dict)
+
+
+class Registry:
+    """Collects the endpoints of one blueprint; `document()` renders them as OpenAPI."""
+
+    def __init__(self, title, version, prefix):
+        self.title = title
+        self.version = version
+        self.prefix = prefix
+        self.endpoints = []
+
+    def route(self, blueprint, rule, method, summary, **options):
+        """Register a view: validated `body`/`query` models are passed as keyword arguments."""
+        endpoint = Endpoint(rule=rule, method=method.upper(), summary=summary, **options)
+        self.endpoints.append(endpoint)
+
+        def decorator(view):
+            @functools.wraps(view)
+            def wrapper(*args, **kwargs):
+                if endpoint.query is not None:
+                    kwargs["query"] = validate(endpoint.query, request.args.to_dict(), "query")
+                if endpoint.body is not None:
+                    kwargs["body"] = validate(endpoint.body, _json_body(), "body")
+                return view(*args, **kwargs)
+
+            blueprint.add_url_rule(rule, view.__name__, wrapper, methods=[endpoint.method])
+            return wrapper
+        return decorator
+
+    def document(self):
+        models = {m for e in self.endpoints for m in (e.body, e.query, e.response) if m}
+        models.add(ErrorEnvelope)
+        _, schema = models_json_schema(
+            [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
+            ref_template=REF)
+        paths = {}
+        for endpoint in self.endpoints:
+            path = re.sub(r"<(?:[a-z]+:)?([a-zA-Z_]+)>", r"{\1}", self.prefix + endpoint.rule)
+            paths.setdefault(path, {})[endpoint.method.lower()] = _operation(endpoint, path)
+        return {
+            "openapi": "3.1.0",
+            "info": {"title": self.title, "version": self.version},
+            "paths": paths,
+            "components": {
+                "schemas": schema.get("$defs", {}),
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                                   "bearerFormat": "JWT"}},
+            },
+        }
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: dict = {}
+
+
+class ErrorEnvelope(BaseModel):
+    """The one error envelope of the platform."""
+
+    error: ErrorBody
+
+
+ERROR_TEXT = {400: "Bad request", 401: "Missing or invalid JWT", 404: "Not found",
+              409: "Conflict", 413: "Payload too large", 422: "Validation error",
+              429: "Rate limited", 502: "Meta answered with an error",
+              503: "Meta unavailable"}
+
+
+def _operation(endpoint, path):
+    op = {"summary": endpoint.summary, "operationId": f"{endpoint.method.lower()}_"
+          + re.sub(r"[^a-zA-Z0-9]+", "_", path).strip("_"), "responses": {}}
+    if endpoint.description:
+        op["description"] = endpoint.description
+    if endpoint.auth:
+        op["security"] = [{"bearerAuth": []}]
+    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "integer"
+              if f"<int:{name}>" in endpoint.rule else "string"}}
+              for name in re.findall(r"\{([a-zA-Z_]+)\}", path)]
+    if endpoint.query is not None:
+        for name, info in endpoint.query.model_fields.items():
+            params.append({"name": info.alias or name, "in": "query",
+                           "required": info.is_required(),
+                           "description": info.description or "",
+                           "schema": {"$ref": REF.format(model=endpoint.query.__name__)
+                                      + f"/properties/{info.alias or name}"}})
+    if params:
+        op["parameters"] = params
+    if endpoint.body is not None:
+        op["requestBody"] = {"required": True, "content": {
+            ct: {"schema": {"$ref": REF.format(model=endpoint.body.__name__)}}
+            for ct in endpoint.content_types}}
+    ok = {"description": "Success"}
+    if endpoint.response is not None:
+        ok["content"] = {"application/json": {
+            "schema": {"$ref": REF.format(model=endpoint.response.__name__)}}}
+    op["responses"][str(endpoint.status)] = ok
+    op["responses"].update(endpoint.extra_responses)
+    codes = set(endpoint.errors) | ({401, 429} if endpoint.auth else {400})
+    if endpoint.body is not None or endpoint.query is not None:
+        codes.add(422)
+    for code in sorted(codes):
+        op["responses"][str(code)] = {"description": ERROR_TEXT.get(code, "Error"), "content": {
+            "application/json": {"schema": {"$ref": REF.format(model="ErrorEnvelope")}}}}
+    return op
+
+
+def _json_body():
+    if not request.content_length and not request.data:
+        return {}
+    data = request.get_json(silent=True)
+    if data is None:
+        raise APIError("The request body must be JSON (Content-Type: application/json).",
+                       code="invalid_json")
+    return data
+
+
+def validate(model, data, where):
+    """Parse data with a pydantic model; errors become one 422 listing every field."""
+    if not isinstance(data, dict):
+        raise APIError(f"The {where} must be a JSON object.", code="validation_error",
+                       status=422)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = [{"field": ".".join(str(p) for p in e["loc"]) or where,
+                   "code": e["type"], "message": e["msg"]} for e in exc.errors()]
+        raise APIError("The request is not valid: "
+                       + "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]),
+                       code="validation_error", status=422, details={"errors": errors})

@@ -1,0 +1,133 @@
+"""Thin views of the connection endpoints: parse, call a service function, serialise."""
+from flask import Blueprint, jsonify, request
+from flask_jwt_extended import jwt_required
+from markupsafe import escape
+
+from backend.auth import current_user_id
+from backend.errors import APIError
+from backend.services.instagram import accounts, connect, schemas, tokens
+from backend.services.instagram.clients import acting_as
+from backend.services.instagram.extension import runtime
+from backend.services.instagram.openapi import Registry
+
+instagram_bp = Blueprint("instagram", __name__, url_prefix="/api/sns/instagram")
+api = Registry("Instagram integration", "1.0.0", instagram_bp.url_prefix)
+
+
+def dump(model, data, status=200):
+    return jsonify(model.model_validate(data).model_dump(mode="json")), status
+
+
+@api.route(instagram_bp, "/oauth/authorize", "POST", "Start connecting an Instagram account",
+           body=schemas.AuthorizeRequest, response=schemas.AuthorizeResponse,
+           description="Returns Meta's authorisation dialog URL with a fresh state (valid "
+                       "INSTAGRAM_STATE_TTL_SECONDS, single use, bound to the caller).")
+@jwt_required()
+def authorize(body):
+    return dump(schemas.AuthorizeResponse,
+                connect.start_authorization(current_user_id(), body.login))
+
+
+@api.route(instagram_bp, "/callback", "GET", "OAuth redirect target (no JWT)", auth=False,
+           query=schemas.CallbackQuery, response=schemas.AccountEnvelope, status=201,
+           errors=(422, 502), description="Meta redirects the user's browser here. Answers "
+           "JSON when the client prefers it (curl does), a small HTML page for browsers.")
+def callback(query):
+    wants_html = request.accept_mimetypes.best_match(
+        ["application/json", "text/html"]) == "text/html"
+    try:
+        _user_id, connected = connect.complete_authorization(query)
+    except APIError as exc:
+        if not wants_html:
+            raise
+        return _html_page("Instagram not connected", exc.message), exc.status
+    if wants_html:
+        names = ", ".join(f"@{a.username}" for a in connected)
+        return _html_page("Instagram connected",
+                          f"Connected {names}, you can close this window."), 201
+    items = [accounts.serialize(a) for a in connected]
+    return dump(schemas.AccountEnvelope, {"account": items[0], "accounts": items}, 201)
+
+
+def _html_page(title, message):
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+            "</head><body style='font-family:sans-serif;margin:3em'>"
+            f"<h1>{escape(title)}</h1><p>{escape(message)}</p></body></html>")
+
+
+@api.route(instagram_bp, "/accounts", "GET", "List the caller's connected accounts",
+           response=schemas.AccountList)
+@jwt_required()
+def list_accounts():
+    items = [accounts.serialize(a) for a in accounts.list_owned(current_user_id())]
+    return dump(schemas.AccountList, {"accounts": items})
+
+
+@api.route(instagram_bp, "/accounts/<int:account_id>/status", "GET",
+           "Connection health and what to do", response=schemas.StatusOut, errors=(404,))
+@jwt_required()
+def account_status(account_id):
+    account = accounts.get_owned(current_user_id(), account_id)
+    return dump(schemas.StatusOut, accounts.status_report(account))
+
+
+@api.route(instagram_bp, "/accounts/<int:account_id>/permissions", "GET",
+           "Granted and missing permissions", response=schemas.PermissionsOut, errors=(404,))
+@jwt_required()
+def account_permissions(account_id):
+    account = accounts.get_owned(current_user_id(), account_id)
+    return dump(schemas.PermissionsOut, accounts.permissions(account))
+
+
+@api.route(instagram_bp, "/account/info", "GET", "Profile from Meta (also saved)",
+           query=schemas.AccountInfoQuery, response=schemas.ProfileOut,
+           errors=(403, 404, 502, 503))
+@jwt_required()
+def account_info(query):
+    account = accounts.get_owned(current_user_id(), query.account_id)
+    with acting_as(account) as client:
+        profile = client.get_account_info(
+            None if account.login_type == "instagram" else account.platform_user_id)
+    accounts.save_profile(account, profile)
+    return dump(schemas.ProfileOut, {
+        "account_id": account.id, "ig_user_id": account.platform_user_id,
+        "account_type": account.account_type, "synced_at": account.profile_synced_at,
+        **{k: profile.get(k) for k in accounts.PROFILE_FIELDS}})
+
+
+@api.route(instagram_bp, "/accounts/<int:account_id>/refresh", "POST",
+           "Refresh the account's token now", response=schemas.RefreshOut,
+           errors=(403, 404, 409, 502, 503),
+           description="Instagram-Login tokens at least 24 hours old only; the scheduler "
+                       "does this by itself well before expiry.")
+@jwt_required()
+def refresh(account_id):
+    account = accounts.get_owned(current_user_id(), account_id)
+    return dump(schemas.RefreshOut, tokens.refresh_account(account))
+
+
+@api.route(instagram_bp, "/accounts/<int:account_id>", "DELETE", "Disconnect an account",
+           response=schemas.DisconnectOut, errors=(404,),
+           description="Deletes the stored token; the account's post history is kept.")
+@jwt_required()
+def disconnect(account_id):
+    account = accounts.get_owned(current_user_id(), account_id)
+    kept = accounts.disconnect(account)
+    return dump(schemas.DisconnectOut, {"disconnected": True, "account_id": account.id,
+                                        "posts_kept": kept})
+
+
+@api.route(instagram_bp, "/openapi.json", "GET", "This API as an OpenAPI 3.1 document")
+@jwt_required()
+def openapi():
+    return jsonify(api.document())
+
+
+@api.route(instagram_bp, "/metrics", "GET", "Operational metrics of the integration",
+           description="JSON by default; Prometheus text with Accept: text/plain.")
+@jwt_required()
+def metrics():
+    store = runtime().metrics
+    if request.accept_mimetypes.best_match(["application/json", "text/plain"]) == "text/plain":
+        return store.render_prometheus(), 200, {"Content-Type": "text/plain; version=0.0.4"}
+    return jsonify(store.snapshot())

@@ -1,0 +1,101 @@
+"""Host platform: factory, health, register/login, migrations, and the OpenAPI document."""
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+from openapi_spec_validator import validate
+
+from backend.app import create_app, upgrade_database
+from backend.extensions import db
+from backend.services.instagram import instagram_bp
+
+
+def test_health_checks_the_database(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.get_json()["database"] == "ok"
+
+
+def test_register_login_and_errors(client):
+    created = client.post("/api/auth/register",
+                          json={"email": "Ann@Example.com", "password": "long enough"})
+    assert created.status_code == 201
+    assert created.get_json()["user"]["email"] == "ann@example.com"
+    again = client.post("/api/auth/register",
+                        json={"email": "ann@example.com", "password": "long enough"})
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "email_taken"
+    short = client.post("/api/auth/register", json={"email": "b@example.com", "password": "x"})
+    assert short.status_code == 422
+    bad = client.post("/api/auth/login", json={"email": "ann@example.com", "password": "no"})
+    assert bad.status_code == 401 and bad.get_json()["error"]["code"] == "invalid_credentials"
+    good = client.post("/api/auth/login",
+                       json={"email": "ann@example.com", "password": "long enough"})
+    assert good.status_code == 200 and good.get_json()["access_token"]
+
+
+def test_migrations_build_the_same_schema_as_the_models(tmp_path, sandbox):
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "i"), "SECRET_KEY": "k" * 40,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}",
+                      "INSTAGRAM_SANDBOX_URL": sandbox.url})
+    upgrade_database(app)
+    with app.app_context():
+        with db.engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert diff == []
+
+
+def test_openapi_document_is_valid_and_complete(client, auth_headers):
+    response = client.get("/api/sns/instagram/openapi.json", headers=auth_headers())
+    assert response.status_code == 200
+    document = response.get_json()
+    validate(document)
+    paths = document["paths"]
+    assert "/api/sns/instagram/oauth/authorize" in paths
+    assert "/api/sns/instagram/accounts/{account_id}/status" in paths
+    assert "security" not in paths["/api/sns/instagram/callback"]["get"]
+    body = paths["/api/sns/instagram/oauth/authorize"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["$ref"].endswith("AuthorizeRequest")
+
+
+def test_blueprint_is_drop_in_for_a_bare_host(tmp_path):
+    """Two lines in a host: registration alone sets up config, errors, limits and jobs."""
+    host = Flask("host", instance_path=str(tmp_path))
+    host.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", JWT_SECRET_KEY="j" * 40)
+    db.init_app(host)
+    from backend.extensions import jwt
+    jwt.init_app(host)
+    host.register_blueprint(instagram_bp)
+    assert host.config["INSTAGRAM_SANDBOX"] is True
+    assert host.config["INSTAGRAM_GRAPH_URL"].endswith("/graph.instagram.com")
+    assert "instagram" in host.extensions and "limiter" in host.extensions
+    response = host.test_client().get("/api/sns/instagram/accounts")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "authorization_required"
+
+
+def test_unknown_login_flow_is_a_validation_error(client, auth_headers):
+    response = client.post("/api/sns/instagram/oauth/authorize", json={"login": "myspace"},
+                           headers=auth_headers())
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"]["errors"][0]["field"] == "login"
+
+
+@pytest.mark.parametrize("body", ["not json", "[1, 2]"])
+def test_authorize_rejects_non_object_bodies(client, auth_headers, body):
+    response = client.post("/api/sns/instagram/oauth/authorize", data=body,
+                           content_type="application/json", headers=auth_headers())
+    assert response.status_code in (400, 422)
+    assert "error" in response.get_json()
+
+
+def test_authorize_returns_dialog_url_with_state(client, auth_headers, app):
+    response = client.post("/api/sns/instagram/oauth/authorize", json={},
+                           headers=auth_headers())
+    body = response.get_json()
+    assert response.status_code == 200 and body["login"] == "instagram"
+    assert "/www.instagram.com/oauth/authorize?" in body["authorize_url"]
+    assert f"state={body['state']}" in body["authorize_url"]
+    assert "instagram_business_content_publish" in body["authorize_url"]
+    fb = client.post("/api/sns/instagram/oauth/authorize", json={"login": "facebook"},
+                     headers=auth_headers()).get_json()
+    assert "/www.facebook.com/v25.0/dialog/oauth?" in fb["authorize_url"]
