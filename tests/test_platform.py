@@ -99,3 +99,19 @@ def test_authorize_returns_dialog_url_with_state(client, auth_headers, app):
     fb = client.post("/api/sns/instagram/oauth/authorize", json={"login": "facebook"},
                      headers=auth_headers()).get_json()
     assert "/www.facebook.com/v25.0/dialog/oauth?" in fb["authorize_url"]
+
+
+def test_every_setting_is_documented_in_env_example():
+    from pathlib import Path
+
+    from backend.config import host_settings
+    from backend.services.instagram.settings import DEFAULTS
+    text = Path(__file__).resolve().parent.parent.joinpath(".env.example").read_text()
+    documented = {line.split("=")[0] for line in text.splitlines()
+                  if line and not line.startswith("#")}
+    host_keys = {"SECRET_KEY", "JWT_SECRET_KEY", "JWT_ACCESS_TOKEN_MINUTES", "DATABASE_URL",
+                 "MAX_CONTENT_LENGTH", "SCHEDULER_ENABLED", "RATELIMIT_STORAGE_URI",
+                 "RATELIMIT_ENABLED", "LOG_LEVEL", "PUBLIC_BASE_URL"}
+    assert set(DEFAULTS) - documented == set()
+    assert host_keys - documented == set()
+    assert len(host_settings({})) >= 9

@@ -5,6 +5,7 @@ from markupsafe import escape
 
 from backend.auth import current_user_id
 from backend.errors import APIError
+from backend.extensions import limiter
 from backend.services.instagram import accounts, connect, schemas, tokens
 from backend.services.instagram.clients import acting_as
 from backend.services.instagram.extension import runtime
@@ -23,6 +24,7 @@ def dump(model, data, status=200):
            description="Returns Meta's authorisation dialog URL with a fresh state (valid "
                        "INSTAGRAM_STATE_TTL_SECONDS, single use, bound to the caller).")
 @jwt_required()
+@limiter.limit(lambda: runtime().settings["INSTAGRAM_CONNECT_RATE_LIMIT"])
 def authorize(body):
     return dump(schemas.AuthorizeResponse,
                 connect.start_authorization(current_user_id(), body.login))
