@@ -82,17 +82,13 @@ def _default_database(app):
 
 def _default_secrets(app):
     """Use configured secrets; otherwise a generated one kept in the instance folder."""
-    if app.config.get("SECRET_KEY") and app.config.get("JWT_SECRET_KEY"):
-        return
-    path = os.path.join(app.instance_path, "secret_key")
-    if not os.path.exists(path):
-        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-        log.warning("SECRET_KEY is not set: generated a development key in %s", path)
-    with open(path) as handle:
-        generated = handle.read().strip()
-    app.config.setdefault("SECRET_KEY", generated)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = generated
+        path = os.path.join(app.instance_path, "secret_key")
+        if not os.path.exists(path):
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                out.write(secrets.token_urlsafe(48))
+            log.warning("SECRET_KEY is not set: generated a development key in %s", path)
+        with open(path) as handle:
+            app.config["SECRET_KEY"] = handle.read().strip()
     if not app.config.get("JWT_SECRET_KEY"):
         app.config["JWT_SECRET_KEY"] = app.config["SECRET_KEY"]

@@ -1,5 +1,6 @@
 """Shared fixtures: the sandbox on loopback, an app per test, users, connected accounts."""
 import threading
+from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -40,6 +41,8 @@ def make_app(tmp_path, sandbox_url, **overrides):
         "INSTAGRAM_RETRY_WAIT_MAX": 0,
         "INSTAGRAM_RATE_LIMIT": "1000/minute",
         "SCHEDULER_ENABLED": False,
+        # Tests travel in time by days; logins must outlive that.
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(days=400),
     }
     config.update(overrides)
     app = create_app(config)

@@ -87,8 +87,11 @@ def test_declined_scopes_are_stored_and_shown(live, live_user):
 
 
 def test_declining_basic_scope_connects_nothing(live, live_user):
+    """Instagram's dialog always grants instagram_business_basic; Facebook's lets a user
+    decline instagram_basic, without which nothing can be read."""
     headers = live_user()
-    callback, _ = authorize(live, headers, sandbox_scopes="instagram_business_content_publish")
+    callback, _ = authorize(live, headers, login="facebook",
+                            sandbox_scopes="pages_show_list,pages_read_engagement")
     response = live.http.get(callback)
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "required_permission_declined"

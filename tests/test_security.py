@@ -10,7 +10,8 @@ from tests.conftest import make_app
 
 
 def issued_tokens(sandbox):
-    return [t["token"] for t in requests.get(f"{sandbox.url}/_sandbox/tokens").json()["tokens"]]
+    return [t["access_token"]
+            for t in requests.get(f"{sandbox.url}/_sandbox/tokens").json()["data"]]
 
 
 @pytest.mark.e2e

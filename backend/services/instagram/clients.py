@@ -1,6 +1,8 @@
 """Builds InstagramAPI clients from the app's settings, sharing its session and guards."""
 from contextlib import contextmanager
 
+from tenacity import wait_none, wait_random_exponential
+
 from backend.extensions import db
 from backend.models import utcnow
 from backend.services.instagram import errors as graph
@@ -30,9 +32,11 @@ def client_settings(settings, login_type):
 def make_client(login_type, access_token=None, app=None):
     """A client for one login flow, optionally with a token (e.g. during OAuth)."""
     rt = runtime(app)
+    wait = rt.settings["INSTAGRAM_RETRY_WAIT_MAX"]
     return InstagramAPI.from_settings(
         client_settings(rt.settings, login_type), access_token, login_type,
-        session=rt.session, usage=rt.usage, breaker=rt.breaker, observer=rt.observer)
+        session=rt.session, usage=rt.usage, breaker=rt.breaker, observer=rt.observer,
+        retry_wait=wait_random_exponential(multiplier=0.5, max=wait) if wait else wait_none())
 
 
 def account_client(account, app=None):

@@ -74,12 +74,13 @@ class GraphCallObserver:
         self.metrics = metrics
 
     def on_call(self, record):
-        outcome = "ok" if record.error_code is None and (record.status or 0) < 400 else "error"
+        outcome = "ok" if record.ok else record.error_category or "error"
         labels = {"method": record.method, "endpoint": record.endpoint, "outcome": outcome}
         self.metrics.inc("instagram_graph_calls_total", **labels)
         if record.duration_s is not None:
             self.metrics.observe("instagram_graph_call_seconds", record.duration_s,
                                  method=record.method, endpoint=record.endpoint)
-        if record.error_code is not None:
-            self.metrics.inc("instagram_graph_errors_total", code=str(record.error_code),
+        if not record.ok:
+            self.metrics.inc("instagram_graph_errors_total", category=record.error_category,
+                             code=str(record.error_code or ""),
                              subcode=str(record.error_subcode or ""))
