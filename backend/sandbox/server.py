@@ -1,0 +1,97 @@
+"""Running the sandbox: in a daemon thread (tests, scripts) or in the foreground (the CLI)."""
+import logging
+import threading
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from .app import create_sandbox_app
+from .context import EXTENSION
+from .hosts import base_urls
+
+SECRET_PARAMS = ("access_token", "input_token", "fb_exchange_token", "client_secret", "code",
+                 "appsecret_proof")
+
+
+def redact(path):
+    """A request path with token-like query values replaced (for request logs)."""
+    parts = urlsplit(path)
+    query = [(k, "[redacted]" if k in SECRET_PARAMS else v)
+             for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    return parts._replace(query=urlencode(query, safe="[]")).geturl()
+
+
+class RedactingRequestHandler(WSGIRequestHandler):
+    """Logs requests like werkzeug does, without tokens, codes or secrets."""
+
+    def log_request(self, code="-", size="-"):
+        self.log("info", '"%s %s" %s', self.command, redact(self.path), code)
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """No per-request log lines (an embedding program's log capture stays clean)."""
+
+    def log_request(self, code="-", size="-"):
+        pass
+
+
+class SandboxServer:
+    """A sandbox served on a werkzeug threaded server."""
+
+    def __init__(self, app, server, thread=None):
+        self.app = app
+        self.server = server
+        self.thread = thread
+
+    @property
+    def url(self):
+        return f"http://{self.server.host}:{self.server.port}"
+
+    @property
+    def state(self):
+        """The live state (lock it when changing it from another thread)."""
+        return self.app.extensions[EXTENSION].state
+
+    @property
+    def base_urls(self):
+        return base_urls(self.url)
+
+    def shutdown(self):
+        self.server.shutdown()
+        self.server.server_close()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.shutdown()
+
+
+def make_sandbox_server(host, port, settings=None, quiet=False):
+    app = create_sandbox_app(settings)
+    handler = QuietRequestHandler if quiet else RedactingRequestHandler
+    server = make_server(host, port, app, threaded=True, request_handler=handler)
+    return SandboxServer(app, server)
+
+
+def start_sandbox(host="127.0.0.1", port=0, **settings):
+    """Serve a new sandbox in a daemon thread; port 0 picks a free port (see `.url`)."""
+    sandbox = make_sandbox_server(host, port, settings, quiet=True)
+    sandbox.thread = threading.Thread(target=sandbox.server.serve_forever, args=(0.05,),
+                                      name=f"graph-api-sandbox:{sandbox.server.port}",
+                                      daemon=True)
+    sandbox.thread.start()
+    return sandbox
+
+
+def serve_forever(sandbox):
+    """Serve in the calling thread until interrupted."""
+    logging.getLogger("werkzeug").setLevel(logging.INFO)
+    try:
+        sandbox.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.server.server_close()

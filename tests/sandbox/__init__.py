@@ -1,0 +1,1 @@
+"""Tests of the Graph API sandbox, through real HTTP on loopback."""
