@@ -120,6 +120,7 @@ class SNSPost(TimestampMixin, db.Model):
     error_code = db.Column(db.String(64))
     error_subcode = db.Column(db.String(64))
     error_message = db.Column(db.Text)
+    error_category = db.Column(db.String(32))
     attempts = db.Column(db.Integer, nullable=False, default=0)
     graph_calls = db.Column(db.Integer, nullable=False, default=0)
     idempotency_key = db.Column(db.String(255))

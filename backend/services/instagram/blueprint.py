@@ -3,6 +3,7 @@ import logging
 
 from backend import errors as envelope
 from backend.extensions import limiter, scheduler
+from backend.services.instagram import post_routes  # noqa: F401  (registers its views)
 from backend.services.instagram.breaker import CircuitBreaker
 from backend.services.instagram.cli import instagram_cli
 from backend.services.instagram.crypto import load_cipher
@@ -11,6 +12,7 @@ from backend.services.instagram.extension import InstagramRuntime, runtime
 from backend.services.instagram.graph_errors import handle_graph_error
 from backend.logging_setup import install_record_redaction
 from backend.services.instagram.metrics import GraphCallObserver, Metrics
+from backend.services.instagram.publish_jobs import process_due_posts, purge_old_uploads
 from backend.services.instagram.routes import instagram_bp
 from backend.services.instagram.settings import resolve
 from backend.services.instagram.tokens import refresh_due_tokens
@@ -46,6 +48,9 @@ def setup(state):
         scheduler.init_app(app)
     scheduler.add_job("instagram_refresh_tokens", refresh_due_tokens,
                       minutes=settings["INSTAGRAM_REFRESH_INTERVAL_MINUTES"])
+    scheduler.add_job("instagram_publish_posts", process_due_posts,
+                      seconds=settings["INSTAGRAM_PUBLISH_POLL_SECONDS"])
+    scheduler.add_job("instagram_purge_uploads", purge_old_uploads, hours=1)
     app.cli.add_command(instagram_cli)
     if settings["INSTAGRAM_SANDBOX"]:
         log.warning("Instagram integration in SANDBOX MODE: Meta URLs point at %s; no real "

@@ -176,4 +176,3 @@ def _require_basic(granted, login):
                            "connected without it. Connect again and allow it.",
                            code="required_permission_declined", status=422,
                            details={"missing": [needed]})
-

@@ -18,6 +18,7 @@ class InstagramRuntime:
     usage: object = None
     breaker: object = None
     observer: object = None
+    quota_cache: dict = field(default_factory=dict)
 
 
 def runtime(app=None):

@@ -14,7 +14,7 @@ MAPPING = (
     (graph.ContainerExpiredError, 409, "instagram_container_expired"),
     (graph.DuplicatePostError, 409, "instagram_duplicate_post"),
     (graph.NotFoundError, 404, "instagram_object_not_found"),
-    (graph.MediaError, 422, "instagram_rejected_request"),
+    (graph.UserFixableError, 422, "instagram_rejected_request"),
     (graph.TransientError, 503, "instagram_unavailable"),
 )
 

@@ -93,12 +93,12 @@ class PublishingMixin:
         if status != "PUBLISHED":
             failure.container_status = status
             raise failure
-        media_id = self._find_published_media(ig_user_id, started)
+        media_id = self.find_published_media(ig_user_id, started)
         log.info("publish of container %s failed ambiguously but it is PUBLISHED (media %s)",
                  creation_id, media_id)
         return {"id": media_id, "recovered": True}
 
-    def _find_published_media(self, ig_user_id: str, since: datetime) -> str | None:
+    def find_published_media(self, ig_user_id: str, since: datetime) -> str | None:
         page = self.list_media(ig_user_id, fields="id,timestamp", limit=_RECENT_MEDIA)
         for item in page.get("data") or []:  # newest first
             published = _parse_time(item.get("timestamp"))

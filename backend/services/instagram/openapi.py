@@ -1,5 +1,6 @@
 """Endpoint registry: validates requests with pydantic models and builds OpenAPI 3.1 from them."""
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -134,6 +135,8 @@ def _operation(endpoint, path):
 
 
 def _json_body():
+    if request.mimetype == "multipart/form-data":
+        return {key: _form_value(value) for key, value in request.form.items()}
     if not request.content_length and not request.data:
         return {}
     data = request.get_json(silent=True)
@@ -141,6 +144,17 @@ def _json_body():
         raise APIError("The request body must be JSON (Content-Type: application/json).",
                        code="invalid_json")
     return data
+
+
+def _form_value(value):
+    """Form fields are text; lists, numbers and booleans may come JSON-encoded."""
+    text = value.strip()
+    if text[:1] in "[{" or text in ("true", "false") or text.lstrip("-").isdigit():
+        try:
+            return json.loads(text)
+        except ValueError:
+            return value
+    return value
 
 
 def validate(model, data, where):

@@ -1,0 +1,54 @@
+"""Background jobs of publishing: finish waiting posts, and purge old uploads."""
+import logging
+from datetime import timedelta
+
+from backend.extensions import db
+from backend.models import SNSPost, utcnow
+from backend.services.instagram import leases
+from backend.services.instagram.extension import runtime
+from backend.services.instagram.posts import upload_dir
+from backend.services.instagram.publishing import WAITING, advance
+from backend.services.instagram.uploads import purge_uploads
+
+log = logging.getLogger(__name__)
+
+
+def process_due_posts(app, limit=50):
+    """Advance every waiting post whose next check is due, each under a lease."""
+    settings = runtime(app).settings
+    now = utcnow()
+    due = db.session.execute(
+        db.select(SNSPost.id).where(SNSPost.status.in_(WAITING))
+        .where(SNSPost.next_check_at.is_not(None)).where(SNSPost.next_check_at <= now)
+        .order_by(SNSPost.next_check_at).limit(limit)).scalars().all()
+    done = 0
+    for post_id in due:
+        if not leases.claim(SNSPost, post_id, settings["INSTAGRAM_LEASE_SECONDS"]):
+            continue
+        try:
+            post = db.session.get(SNSPost, post_id)
+            if post.status in WAITING:
+                post.next_check_at = None
+                advance(post)
+                done += 1
+        except Exception:  # one bad post must not stop the others
+            log.exception("publishing job: post %s could not be advanced", post_id)
+            db.session.rollback()
+        finally:
+            leases.release(SNSPost, post_id)
+    return done
+
+
+def purge_old_uploads(app):
+    """Remove uploaded files a day after their post is done; keep those still needed."""
+    settings = runtime(app).settings
+    keep = set()
+    for items, request in db.session.execute(
+            db.select(SNSPost.items, SNSPost.request).where(SNSPost.status.in_(WAITING))):
+        keep.add(request.get("upload_token"))
+        keep.update((i.get("url") or "").rsplit("/", 1)[-1] for i in items)
+    older = utcnow() - timedelta(hours=settings["INSTAGRAM_UPLOAD_RETENTION_HOURS"])
+    removed = purge_uploads(upload_dir(), older, keep - {None, ""})
+    if removed:
+        log.info("removed %d old upload(s)", removed)
+    return removed

@@ -1,0 +1,163 @@
+"""Request and response schemas of the publishing endpoints (validation and OpenAPI)."""
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TOKEN_FIELD = Field(None, description="An upload from POST /uploads (or a multipart file "
+                                      "field), instead of a URL.")
+
+
+class UserTag(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str
+    x: float | None = Field(None, description="0..1 from the left; images only.")
+    y: float | None = Field(None, description="0..1 from the top; images only.")
+
+
+class CarouselItem(BaseModel):
+    # Captions, locations and collaborators on items are reported by the content rules
+    # with a precise code, so they are accepted here and refused there.
+    model_config = ConfigDict(extra="allow")
+    image_url: str | None = None
+    video_url: str | None = None
+    upload_token: str | None = TOKEN_FIELD
+    user_tags: list[UserTag] | None = None
+    alt_text: str | None = None
+
+
+class PostBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    account_id: int
+    caption: str | None = Field(None, description="At most 2,200 characters, 30 hashtags and "
+                                                  "20 @mentions, counting `hashtags`.")
+    hashtags: list[str] | None = Field(None, description="Appended to the caption; `#` "
+                                                         "optional, duplicates removed.")
+    user_tags: list[UserTag] | None = None
+    collaborators: list[str] | None = Field(None, description="At most 3 usernames.")
+    location_id: str | None = None
+
+
+class FeedPostRequest(PostBody):
+    """A feed image (`image_url` or `upload_token`) or a carousel (`items`, 2-10)."""
+
+    image_url: str | None = None
+    upload_token: str | None = TOKEN_FIELD
+    alt_text: str | None = Field(None, description="At most 1,000 characters; images only.")
+    items: list[CarouselItem] | None = None
+
+
+class StoryRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    account_id: int
+    image_url: str | None = None
+    video_url: str | None = None
+    upload_token: str | None = TOKEN_FIELD
+    user_tags: list[UserTag] | None = None
+    caption: str | None = Field(None, description="Not shown on stories (a warning says so).")
+
+
+class ReelRequest(PostBody):
+    video_url: str | None = None
+    upload_token: str | None = TOKEN_FIELD
+    cover_url: str | None = None
+    thumb_offset: int | None = Field(None, description="Cover frame, in milliseconds.")
+    share_to_feed: bool | None = None
+    audio_name: str | None = None
+
+
+class PreviewRequest(BaseModel):
+    """Any publish body plus its `type`; carousels are `feed` with `items`."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["feed", "story", "reel"]
+    account_id: int | None = None
+    image_url: str | None = None
+    video_url: str | None = None
+    upload_token: str | None = TOKEN_FIELD
+    caption: str | None = None
+    hashtags: list[str] | None = None
+    user_tags: list[UserTag] | None = None
+    collaborators: list[str] | None = None
+    location_id: str | None = None
+    alt_text: str | None = None
+    items: list[CarouselItem] | None = None
+    cover_url: str | None = None
+    thumb_offset: int | None = None
+    share_to_feed: bool | None = None
+    audio_name: str | None = None
+
+
+class Issue(BaseModel):
+    field: str
+    code: str
+    message: str
+
+
+class MediaFacts(BaseModel):
+    field: str
+    url: str | None = None
+    kind: str | None = None
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+    aspect_ratio: float | None = None
+    bytes: int | None = None
+    duration_s: float | None = None
+    will_convert_to_jpeg: bool = False
+
+
+class PreviewOut(BaseModel):
+    valid: bool
+    type: Literal["feed", "carousel", "story", "reel"]
+    errors: list[Issue]
+    warnings: list[Issue]
+    caption: str
+    counts: dict[str, int]
+    feed_caption_preview: str
+    media: list[MediaFacts]
+
+
+class PostOut(BaseModel):
+    id: int
+    account_id: int
+    type: Literal["feed", "carousel", "story", "reel"]
+    status: Literal["pending", "container_created", "processing", "publishing", "published",
+                    "failed", "expired"]
+    caption: str | None
+    media_id: str | None = Field(description="Instagram media id once published.")
+    permalink: str | None
+    media_product_type: str | None
+    error: dict | None = Field(description="`{code, subcode, message, category}` of a "
+                                           "failure, in words plus Meta's codes.")
+    attempts: int
+    graph_calls: int
+    container_id: str | None
+    items: list[dict]
+    status_url: str
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+
+
+class PostEnvelope(BaseModel):
+    post: PostOut
+
+
+class PostList(BaseModel):
+    posts: list[PostOut]
+    next_before: int | None = Field(description="Pass as `before` for the next (older) page.")
+
+
+class PostListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    account_id: int | None = None
+    status: str | None = None
+    limit: int = Field(20, ge=1, le=100)
+    before: int | None = Field(None, description="Post id: list posts older than it.")
+
+
+class UploadOut(BaseModel):
+    upload_token: str
+    url: str = Field(description="Public, unguessable URL Meta fetches the file from.")
+    media: MediaFacts
