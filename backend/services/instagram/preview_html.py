@@ -238,11 +238,9 @@ def _problems_html(preview: dict) -> str:
 def _size(value) -> str:
     if not isinstance(value, (int, float)):
         return "unknown"
-    for unit in ("B", "KB", "MB"):
-        if value < 1024 or unit == "MB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return "unknown"  # pragma: no cover
+    if value < 1024:
+        return f"{value:.0f} B"
+    return f"{value / 1024:.1f} KB" if value < 1024 ** 2 else f"{value / 1024 ** 2:.1f} MB"
 
 
 def _counts_html(counts: dict) -> str:
