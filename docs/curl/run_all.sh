@@ -7,7 +7,7 @@ root=$(cd "$here/../.." && pwd)
 work=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(free_port); SANDBOX_PORT=$(free_port)
-export INSTANCE_PATH="$work/instance" BASE="http://127.0.0.1:$PORT"
+export INSTANCE_PATH="$work/instance" BASE="http://127.0.0.1:$PORT" SANDBOX="http://127.0.0.1:$SANDBOX_PORT"
 cd "$root"
 env -u INSTAGRAM_APP_ID python start_platform.py --port "$PORT" --sandbox-port "$SANDBOX_PORT" \
   --sandbox >"$work/platform.log" 2>&1 &

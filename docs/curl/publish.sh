@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Walkthrough: preview and publish a feed image, an uploaded PNG, a carousel, a story and a
+# reel, follow a video post to "published", and see errors and idempotency. Needs a running
+# platform in sandbox mode (python start_platform.py); BASE and SANDBOX override the URLs.
+set -euo pipefail
+BASE=${BASE:-http://127.0.0.1:8000}
+SANDBOX=${SANDBOX:-http://127.0.0.1:8001}
+API=$BASE/api/sns/instagram
+EMAIL=${EMAIL:-publisher-$RANDOM$RANDOM@example.com}
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d'+sys.argv[1]))" "$1"; }
+say() { printf '\n== %s\n' "$*"; }
+IMAGE="$SANDBOX/_sandbox/samples/image.jpg?w=1080&h=1350"
+SQUARE="$SANDBOX/_sandbox/samples/image.jpg?w=1080&h=1080"
+VIDEO="$SANDBOX/_sandbox/samples/video.mp4?duration=12&w=1080&h=1920"
+
+say "log in and connect an account"
+curl -sf -X POST "$BASE/api/auth/register" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"$EMAIL\",\"password\":\"correct-horse\"}" >/dev/null
+TOKEN=$(curl -sf -X POST "$BASE/api/auth/login" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"$EMAIL\",\"password\":\"correct-horse\"}" | json "['access_token']")
+AUTH="Authorization: Bearer $TOKEN"
+URL=$(curl -sf -X POST "$API/oauth/authorize" -H "$AUTH" -H 'Content-Type: application/json' \
+  -d '{}' | json "['authorize_url']")
+ACCOUNT=$(curl -sfL "$URL" | json "['account']['id']")
+
+say "preview: every problem, no call to Instagram"
+curl -sf -X POST "$API/preview" -H "$AUTH" -H 'Content-Type: application/json' -d "{\"type\":\"feed\",\"account_id\":$ACCOUNT,\"image_url\":\"$SANDBOX/_sandbox/samples/image.jpg?w=1080&h=300\",\"caption\":\"Hello @friend\",\"hashtags\":[\"one\",\"#two\"]}"
+
+say "publish a feed image by URL (201, published at once)"
+curl -sf -X POST "$API/posts" -H "$AUTH" -H 'Content-Type: application/json' \
+  -H 'Idempotency-Key: walkthrough-image-1' \
+  -d "{\"account_id\":$ACCOUNT,\"image_url\":\"$IMAGE\",\"caption\":\"From curl\",\"hashtags\":[\"sandbox\"]}" \
+  | tee /dev/stderr | json "['post']['permalink']"
+
+say "the same Idempotency-Key again returns the same post, nothing new is posted"
+curl -sf -X POST "$API/posts" -H "$AUTH" -H 'Content-Type: application/json' \
+  -H 'Idempotency-Key: walkthrough-image-1' \
+  -d "{\"account_id\":$ACCOUNT,\"image_url\":\"$IMAGE\",\"caption\":\"From curl\",\"hashtags\":[\"sandbox\"]}" \
+  | json "['post']['id']"
+
+say "upload a PNG: converted to JPEG, metadata stripped, published"
+python3 -c "from PIL import Image; Image.new('RGB',(1080,1080),(30,120,200)).save('/tmp/walkthrough.png')"
+curl -sf -X POST "$API/posts" -H "$AUTH" -F file=@/tmp/walkthrough.png -F account_id=$ACCOUNT \
+  -F caption="Uploaded" | json "['post']['status']"
+
+say "a carousel of three (one video): 202, finished in the background"
+POST=$(curl -sf -X POST "$API/posts" -H "$AUTH" -H 'Content-Type: application/json' \
+  -d "{\"account_id\":$ACCOUNT,\"caption\":\"Three\",\"items\":[{\"image_url\":\"$SQUARE\"},{\"video_url\":\"$SANDBOX/_sandbox/samples/video.mp4?duration=8&w=1080&h=1080\"},{\"image_url\":\"$SQUARE\"}]}" \
+  | json "['post']['id']")
+
+say "a story and a reel"
+curl -sf -X POST "$API/stories" -H "$AUTH" -H 'Content-Type: application/json' \
+  -d "{\"account_id\":$ACCOUNT,\"image_url\":\"$SANDBOX/_sandbox/samples/image.jpg?w=1080&h=1920\"}" | json "['post']['status']"
+REEL=$(curl -sf -X POST "$API/reels" -H "$AUTH" -H 'Content-Type: application/json' \
+  -d "{\"account_id\":$ACCOUNT,\"video_url\":\"$VIDEO\",\"caption\":\"A reel\",\"share_to_feed\":true}" \
+  | json "['post']['id']")
+
+say "follow the reel and the carousel until published (the scheduler polls Instagram)"
+for id in $REEL $POST; do
+  for _ in $(seq 1 60); do
+    STATUS=$(curl -sf "$API/posts/$id/status" -H "$AUTH" | json "['post']['status']")
+    [ "$STATUS" = published ] || [ "$STATUS" = failed ] && break
+    sleep 1
+  done
+  echo "post $id: $STATUS"
+  [ "$STATUS" = published ] || exit 1
+done
+
+say "a refused post: the error says why"
+curl -s -X POST "$API/posts" -H "$AUTH" -H 'Content-Type: application/json' \
+  -d "{\"account_id\":$ACCOUNT,\"items\":[{\"image_url\":\"$SQUARE\"}]}" | json "['error']['details']['errors'][0]['code']"
+
+say "history, newest first"
+curl -sf "$API/posts?limit=3" -H "$AUTH" | json "['posts'].__len__()"
