@@ -20,8 +20,8 @@ def _row(app, account_id):
         return row
 
 
-def test_young_token_refresh_is_refused_without_calling_meta(live, live_user,
-                                                              connect_account):
+def test_young_token_refresh_is_refused_without_calling_meta(
+        live, live_user, connect_account):
     headers = live_user()
     account = connect_account(headers)
     response = live.http.post(live.api(f"/accounts/{account['id']}/refresh"), headers=headers)

@@ -3,41 +3,29 @@
 # inspect them, and disconnect one. Needs a running platform (python start_platform.py)
 # in sandbox mode; BASE overrides its URL. Only curl and python3 are used.
 set -euo pipefail
-BASE=${BASE:-http://127.0.0.1:8000}
-API=$BASE/api/sns/instagram
 EMAIL=${EMAIL:-walkthrough-$RANDOM$RANDOM@example.com}
-PASSWORD=${PASSWORD:-correct-horse-battery}
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d'+sys.argv[1]))" "$1"; }
-say() { printf '\n== %s\n' "$*"; }
+. "$(dirname "$0")/lib.sh"
 
 say "register and log in as $EMAIL"
-curl -sf -X POST "$BASE/api/auth/register" -H 'Content-Type: application/json' \
-  -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" >/dev/null
-TOKEN=$(curl -sf -X POST "$BASE/api/auth/login" -H 'Content-Type: application/json' \
-  -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" | json "['access_token']")
-AUTH="Authorization: Bearer $TOKEN"
+login
 
 say "start Instagram Login: the platform returns Meta's dialog URL (here the sandbox's)"
-AUTHORIZE_URL=$(curl -sf -X POST "$API/oauth/authorize" -H "$AUTH" \
-  -H 'Content-Type: application/json' -d '{"login":"instagram"}' | json "['authorize_url']")
+AUTHORIZE_URL=$(authorize_url instagram)
 echo "$AUTHORIZE_URL"
 
 say "follow the dialog (the sandbox approves at once) into the callback: account connected"
 ACCOUNT_ID=$(curl -sfL "$AUTHORIZE_URL" | tee /dev/stderr | json "['account']['id']")
 
 say "connect a second account (sandbox_username picks another sandbox account)"
-AUTHORIZE_URL=$(curl -sf -X POST "$API/oauth/authorize" -H "$AUTH" \
-  -H 'Content-Type: application/json' -d '{}' | json "['authorize_url']")
+AUTHORIZE_URL=$(authorize_url instagram)
 SECOND_ID=$(curl -sfL "$AUTHORIZE_URL&sandbox_username=second_brand" | json "['account']['id']")
 
 say "connect through Facebook Login (Pages with a linked Instagram professional account)"
-AUTHORIZE_URL=$(curl -sf -X POST "$API/oauth/authorize" -H "$AUTH" \
-  -H 'Content-Type: application/json' -d '{"login":"facebook"}' | json "['authorize_url']")
+AUTHORIZE_URL=$(authorize_url facebook)
 curl -sfL "$AUTHORIZE_URL&sandbox_persona=creator" | json "['account']['username']"
 
 say "a personal account is refused with a clear error, and nothing is stored"
-AUTHORIZE_URL=$(curl -sf -X POST "$API/oauth/authorize" -H "$AUTH" \
-  -H 'Content-Type: application/json' -d '{}' | json "['authorize_url']")
+AUTHORIZE_URL=$(authorize_url instagram)
 curl -sL "$AUTHORIZE_URL&sandbox_persona=personal" | json "['error']['code']"
 
 say "list accounts (never a token)"

@@ -3,24 +3,15 @@
 # reel, follow a video post to "published", and see errors and idempotency. Needs a running
 # platform in sandbox mode (python start_platform.py); BASE and SANDBOX override the URLs.
 set -euo pipefail
-BASE=${BASE:-http://127.0.0.1:8000}
-SANDBOX=${SANDBOX:-http://127.0.0.1:8001}
-API=$BASE/api/sns/instagram
 EMAIL=${EMAIL:-publisher-$RANDOM$RANDOM@example.com}
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d'+sys.argv[1]))" "$1"; }
-say() { printf '\n== %s\n' "$*"; }
+. "$(dirname "$0")/lib.sh"
 IMAGE="$SANDBOX/_sandbox/samples/image.jpg?w=1080&h=1350"
 SQUARE="$SANDBOX/_sandbox/samples/image.jpg?w=1080&h=1080"
 VIDEO="$SANDBOX/_sandbox/samples/video.mp4?duration=12&w=1080&h=1920"
 
 say "log in and connect an account"
-curl -sf -X POST "$BASE/api/auth/register" -H 'Content-Type: application/json' \
-  -d "{\"email\":\"$EMAIL\",\"password\":\"correct-horse\"}" >/dev/null
-TOKEN=$(curl -sf -X POST "$BASE/api/auth/login" -H 'Content-Type: application/json' \
-  -d "{\"email\":\"$EMAIL\",\"password\":\"correct-horse\"}" | json "['access_token']")
-AUTH="Authorization: Bearer $TOKEN"
-URL=$(curl -sf -X POST "$API/oauth/authorize" -H "$AUTH" -H 'Content-Type: application/json' \
-  -d '{}' | json "['authorize_url']")
+login
+URL=$(authorize_url instagram)
 ACCOUNT=$(curl -sfL "$URL" | json "['account']['id']")
 
 say "preview: every problem, no call to Instagram"

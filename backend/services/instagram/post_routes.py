@@ -57,31 +57,21 @@ def _store(upload):
         raise APIError(exc.message, code=exc.code, status=status)
 
 
-@api.route(instagram_bp, "/posts", "POST", "Publish a feed image or a carousel",
-           body=schemas.FeedPostRequest, response=schemas.PostEnvelope, status=201,
-           errors=PUBLISH_ERRORS, content_types=BOTH, description=PUBLISH_DOC,
-           extra_responses={"202": {"description": "Accepted; publishing goes on"}})
-@jwt_required()
-def publish_post(body):
-    return _publish("feed", body)
+def _publish_endpoint(path, summary, model, post_type):
+    """Register one publish endpoint; the three differ only in path, body and type."""
+    def view(body):
+        return _publish(post_type, body)
+    view.__name__ = f"publish_{post_type}"
+    api.route(instagram_bp, path, "POST", summary, body=model, response=schemas.PostEnvelope,
+              status=201, errors=PUBLISH_ERRORS, content_types=BOTH, description=PUBLISH_DOC,
+              extra_responses={"202": {"description": "Accepted; publishing goes on"}})(
+        jwt_required()(view))
 
 
-@api.route(instagram_bp, "/stories", "POST", "Publish a story (image or video)",
-           body=schemas.StoryRequest, response=schemas.PostEnvelope, status=201,
-           errors=PUBLISH_ERRORS, content_types=BOTH, description=PUBLISH_DOC,
-           extra_responses={"202": {"description": "Accepted; publishing goes on"}})
-@jwt_required()
-def publish_story(body):
-    return _publish("story", body)
-
-
-@api.route(instagram_bp, "/reels", "POST", "Publish a reel", body=schemas.ReelRequest,
-           response=schemas.PostEnvelope, status=201, errors=PUBLISH_ERRORS,
-           content_types=BOTH, description=PUBLISH_DOC,
-           extra_responses={"202": {"description": "Accepted; publishing goes on"}})
-@jwt_required()
-def publish_reel(body):
-    return _publish("reel", body)
+_publish_endpoint("/posts", "Publish a feed image or a carousel", schemas.FeedPostRequest,
+                  "feed")
+_publish_endpoint("/stories", "Publish a story (image or video)", schemas.StoryRequest, "story")
+_publish_endpoint("/reels", "Publish a reel", schemas.ReelRequest, "reel")
 
 
 @api.route(instagram_bp, "/preview", "POST", "Validate and preview a post; no Graph call",
