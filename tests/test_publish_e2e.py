@@ -13,8 +13,16 @@ from backend.services.instagram.publish_jobs import process_due_posts
 pytestmark = pytest.mark.e2e
 
 
+def sandbox_publishes(sandbox):
+    """The sandbox's publishing endpoints (containers, samples) are issue 3's sandbox part."""
+    return requests.get(f"{sandbox.url}/_sandbox/samples/image.jpg?w=10&h=10").ok
+
+
 @pytest.fixture
 def setup(live, live_user, connect_account, sandbox):
+    if not sandbox_publishes(sandbox):
+        pytest.skip("the Graph API sandbox does not serve containers and samples yet "
+                    "(issue 3, sandbox part)")
     headers = live_user()
     account = connect_account(headers)
     return Publisher(live, sandbox, headers, account)
