@@ -12,7 +12,7 @@ cd "$root"
 env -u INSTAGRAM_APP_ID python start_platform.py --port "$PORT" --sandbox-port "$SANDBOX_PORT" \
   --sandbox >"$work/platform.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do
   curl -sf "$BASE/health" >/dev/null 2>&1 && break
   kill -0 $pid 2>/dev/null || { cat "$work/platform.log"; exit 1; }
