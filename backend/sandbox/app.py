@@ -1,15 +1,18 @@
 """The sandbox's Flask app factory: one app for every Meta host, routes registered by module."""
 from flask import Flask
 
-from . import control, debug_token, dialogs, graph_fb, graph_ig, hooks, nodes, oauth
+from . import (containers, control, debug_token, dialogs, graph_fb, graph_ig, hooks,
+               insights_account, insights_media, media_nodes, nodes, oauth, publishing, rupload,
+               samples)
 from .context import EXTENSION, Runtime
 from .hosts import HostMiddleware
 from .nodes import NodeRegistry
 from .state import SandboxState
 
-# Each module has init_app(app): it adds its routes, node types or hooks. Later features
-# (media containers, publishing, insights, rupload) are further modules in this tuple.
-MODULES = (hooks, control, dialogs, oauth, debug_token, graph_ig, graph_fb, nodes)
+# Each module has init_app(app): it adds its routes, node types or hooks. Modules that add
+# edges or fields to a node type come after the module that defines it.
+MODULES = (hooks, control, samples, dialogs, oauth, debug_token, graph_ig, graph_fb, containers,
+           media_nodes, publishing, rupload, insights_media, insights_account, nodes)
 
 
 def create_sandbox_app(settings=None):

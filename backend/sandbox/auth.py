@@ -8,6 +8,7 @@ from .context import get_state, meta_host, request_params, use_account
 from .errors import (GraphError, cannot_parse_token, missing_token, session_invalid,
                      token_expired, unknown_token)
 from .hosts import FB_GRAPH, IG_GRAPH
+from .scopes import CAPABILITY_SCOPES
 
 APP_TOKEN = "app"
 _PREFIXES = {IG_GRAPH: "IG", FB_GRAPH: "EAA"}
@@ -111,3 +112,10 @@ def require_scope(token, scope):
     if scope not in scopes_of(token):
         raise GraphError(10, f"(#10) Application does not have permission for this action: "
                              f"{scope} is required")
+
+
+def require_capability(token, capability):
+    """Raise code 10 unless the token's grant has the permission `capability` ("publish",
+    "insights") needs on the token's login."""
+    login = "instagram" if token.host == IG_GRAPH else "facebook"
+    require_scope(token, CAPABILITY_SCOPES[capability][login])

@@ -1,8 +1,9 @@
 """The request pipeline around every view: faults, latency, the state lock, usage, errors."""
 import logging
 import time
+from contextlib import contextmanager
 
-from flask import g, jsonify, make_response, request
+from flask import current_app, g, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from .auth import host_app
@@ -30,9 +31,39 @@ def _apply_faults(phase):
     return None
 
 
+def lock_free(view):
+    """Mark a sandbox-host view that runs without the state lock (e.g. sample media, which the
+    sandbox itself fetches while a Graph call waits)."""
+    view.sandbox_lock_free = True
+    return view
+
+
+@contextmanager
+def lock_released():
+    """Let other requests run while this one waits on the network (e.g. fetching a media URL).
+
+    Call it from a view's top level (not inside another `with state.lock`); the state may
+    change meanwhile, so look objects up again afterwards.
+    """
+    state = get_state()
+    locked = g.pop("sandbox_locked", False)
+    if locked:
+        state.lock.release()
+    try:
+        yield
+    finally:
+        if locked:
+            state.lock.acquire()
+            g.sandbox_locked = True
+
+
 def before_request():
     state, host = get_state(), meta_host()
-    if host != SANDBOX_HOST:
+    if host == SANDBOX_HOST:
+        view = current_app.view_functions.get(request.endpoint)
+        if getattr(view, "sandbox_lock_free", False):
+            return None
+    else:
         with state.lock:
             latency = state.settings["latency_ms"]
         if latency:

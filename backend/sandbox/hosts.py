@@ -30,6 +30,9 @@ ENV_VERSION = "sandbox.version"
 ENV_BASE_URL = "sandbox.base_url"
 ENV_ROOT_URL = "sandbox.root_url"
 ENV_DROP = "sandbox.drop_connection"
+# Headers whose names have an underscore (rupload's `file_size`, `file_url`, ...): WSGI
+# servers drop them from the environ, so the sandbox's request handler keeps them here.
+ENV_UNDERSCORE_HEADERS = "sandbox.underscore_headers"
 
 
 def base_urls(root_url):

@@ -20,6 +20,13 @@ class NodeRef:
 
 
 @dataclass
+class NodeList:
+    """A field value that is a list of nodes, rendered as `{"data": [...]}` like an edge."""
+
+    objs: list
+
+
+@dataclass
 class NodeType:
     """How one kind of object reads on one host.
 
@@ -92,11 +99,18 @@ def render(node_type, obj, specs, token):
         if value is OMIT:
             continue
         if isinstance(value, NodeRef):
-            child_type = runtime().nodes.get(node_type.host, value.obj.kind)
-            value = render(child_type, value.obj, spec.children or [FieldSpec("id")], token)
+            value = _render_child(node_type.host, value.obj, spec, token)
+        elif isinstance(value, NodeList):
+            value = {"data": [_render_child(node_type.host, child, spec, token)
+                              for child in value.objs]}
         out[spec.name] = value
     out.setdefault("id", node_type.id_of(obj))
     return out
+
+
+def _render_child(host, obj, spec, token):
+    child_type = runtime().nodes.get(host, obj.kind)
+    return render(child_type, obj, spec.children or [FieldSpec("id")], token)
 
 
 def requested_fields():

@@ -1,6 +1,7 @@
 """Cursor pagination as Meta does it: `limit`, `after`, `before` and a `paging` object."""
 import base64
 import binascii
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from flask import request
@@ -60,16 +61,20 @@ def paginate(items, id_of):
     first, last = ids[start], ids[start + len(page) - 1]
     paging = {"cursors": {"before": encode_cursor(first), "after": encode_cursor(last)}}
     if start > 0:
-        paging["previous"] = _link(before=encode_cursor(first))
+        paging["previous"] = link_with(before=encode_cursor(first))
     if start + len(page) < len(items):
-        paging["next"] = _link(after=encode_cursor(last))
+        paging["next"] = link_with(after=encode_cursor(last))
     return page, paging
 
 
-def _link(**cursor):
-    """This request's URL with the cursor replaced (like Meta, it keeps the query's token)."""
-    query = {k: v for k, v in request.args.items() if k not in ("after", "before")}
-    query.update(cursor)
+def link_with(**params):
+    """This request's URL with `params` (and no cursor) in its query string.
+
+    Like Meta, it keeps every other query parameter, `access_token` included when the call
+    sent it there (a token sent in a header or body stays out of the URL).
+    """
+    query = {k: v for k, v in request.args.items() if k not in ("after", "before", *params)}
+    query.update(params)
     version = f"/{api_version()}" if api_version() else ""
     return f"{base_url()}{version}{request.path}?{urlencode(query)}"
 
@@ -81,3 +86,21 @@ def page_response(items, id_of, render_item):
     if paging:
         body["paging"] = paging
     return body
+
+
+def time_param(name):
+    """A `since`/`until`-style parameter as Unix seconds (Unix time or an ISO date), or None."""
+    raw = request_params().get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return float(int(raw))
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(raw.replace("+0000", "+00:00"))
+    except ValueError:
+        raise invalid_parameter(f"Param {name} must be a Unix timestamp or a date") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()

@@ -24,6 +24,14 @@ FB_CONFIG_SCOPES = (
     "business_management",
 )
 
+# The permission each kind of call needs, by login (Instagram Login, Facebook Login).
+CAPABILITY_SCOPES = {
+    "publish": {"instagram": "instagram_business_content_publish",
+                "facebook": "instagram_content_publish"},
+    "insights": {"instagram": "instagram_business_manage_insights",
+                 "facebook": "instagram_manage_insights"},
+}
+
 
 def split_scopes(values):
     """Scope names from one or more comma- or space-separated values, first mention first."""

@@ -7,7 +7,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .app import create_sandbox_app
 from .context import EXTENSION
-from .hosts import base_urls
+from .hosts import ENV_UNDERSCORE_HEADERS, base_urls
 
 SECRET_PARAMS = ("access_token", "input_token", "fb_exchange_token", "client_secret", "code",
                  "appsecret_proof")
@@ -21,14 +21,24 @@ def redact(path):
     return parts._replace(query=urlencode(query, safe="[]")).geturl()
 
 
-class RedactingRequestHandler(WSGIRequestHandler):
+class UnderscoreHeadersHandler(WSGIRequestHandler):
+    """Keeps the headers werkzeug drops for having an underscore (Meta's rupload uses them)."""
+
+    def make_environ(self):
+        environ = super().make_environ()
+        environ[ENV_UNDERSCORE_HEADERS] = {key.lower(): value
+                                           for key, value in self.headers.items() if "_" in key}
+        return environ
+
+
+class RedactingRequestHandler(UnderscoreHeadersHandler):
     """Logs requests like werkzeug does, without tokens, codes or secrets."""
 
     def log_request(self, code="-", size="-"):
         self.log("info", '"%s %s" %s', self.command, redact(self.path), code)
 
 
-class QuietRequestHandler(WSGIRequestHandler):
+class QuietRequestHandler(UnderscoreHeadersHandler):
     """No per-request log lines (an embedding program's log capture stays clean)."""
 
     def log_request(self, code="-", size="-"):

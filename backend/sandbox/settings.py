@@ -17,6 +17,15 @@ DEFAULTS = {
     "latency_ms": 0,
     "require_appsecret_proof": False,
     "default_api_version": "v25.0",
+    # Publishing (see docs/sandbox.md, "Publishing")
+    "video_processing_seconds": 3,
+    "video_outcome": "auto",  # auto: the spec checks decide; finish or error: forced
+    "publish_quota": 100,
+    "container_quota": 400,
+    "republish_answer": "error",  # error, or same_id: answer the first publish's media id
+    "resumable_uri": False,  # add "uri" to a resumable container's answer
+    "fetch_timeout_ms": 10000,
+    "insights_lag_seconds": 600,
 }
 
 _TYPES = {
@@ -26,7 +35,12 @@ _TYPES = {
     "short_lived_seconds": int, "long_lived_seconds": int, "fb_user_token_seconds": int,
     "code_seconds": int, "usage_calls_per_hour": int, "latency_ms": int,
     "require_appsecret_proof": bool, "default_api_version": str,
+    "video_processing_seconds": int, "video_outcome": str, "publish_quota": int,
+    "container_quota": int, "republish_answer": str, "resumable_uri": bool,
+    "fetch_timeout_ms": int, "insights_lag_seconds": int,
 }
+_CHOICES = {"video_outcome": ("auto", "finish", "error"),
+            "republish_answer": ("error", "same_id")}
 
 
 class SettingsError(ValueError):
@@ -45,6 +59,8 @@ def validate(changes):
             raise SettingsError(f"setting {name} has the wrong type")
         if expected is int and value < 0:
             raise SettingsError(f"setting {name} must not be negative")
+        if name in _CHOICES and value not in _CHOICES[name]:
+            raise SettingsError(f"setting {name} must be one of {', '.join(_CHOICES[name])}")
         if name == "redirect_uris" and not all(isinstance(uri, str) for uri in value):
             raise SettingsError("redirect_uris must be a list of strings")
         checked[name] = value

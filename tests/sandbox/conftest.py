@@ -36,6 +36,17 @@ class Meta:
             params["access_token"] = token
         return self.get("graph.facebook.com", path, params=params)
 
+    def post(self, host, path, token=None, **data):
+        """A Graph POST with form parameters (the token among them when given)."""
+        if token:
+            data["access_token"] = token
+        return self.request("POST", host, path, data=data)
+
+    def sample(self, name, **params):
+        """The URL of a sample media served by the sandbox (image.jpg, video.mp4, ...)."""
+        query = "&".join(f"{key}={value}" for key, value in params.items())
+        return f"{self.url}/_sandbox/samples/{name}" + (f"?{query}" if query else "")
+
     def control(self, method, path, **kwargs):
         return self.http.request(method, f"{self.url}/_sandbox{path}", timeout=10, **kwargs)
 
