@@ -30,7 +30,7 @@ for script in "$here"/connect.sh "$here"/publish.sh "$here"/insights.sh; do
   if ! bash "$script" >"$work/out.txt" 2>&1; then
     status=1; echo "FAILED: $(basename "$script")"; cat "$work/out.txt"
   else
-    tail -n 3 "$work/out.txt"
+    tail -n 3 "$work/out.txt"; [ -z "${VERBOSE:-}" ] || cat "$work/out.txt"
   fi
 done
 if grep -E "IGAA[A-Za-z0-9]{20}|EAA[A-Za-z0-9]{20}" "$work/platform.log" >/dev/null; then

@@ -279,3 +279,16 @@ def test_problem_helpers():
                                  "message": "Captions are not shown.", "severity": "warning"}
     assert not has_errors([warning])
     assert has_errors([warning, Problem("kind", "kind_invalid", "Bad kind.")])
+
+
+@pytest.mark.parametrize("url,allowed", [
+    ("http://127.0.0.1:8001/_sandbox/samples/image.jpg", True),
+    ("http://localhost/photo.jpg", True),
+    ("http://example.com/photo.jpg", False),
+    ("http://10.0.0.5/photo.jpg", False),
+])
+def test_sandbox_mode_allows_plain_http_only_on_loopback(url, allowed):
+    payload = {"account_id": 1, "image_url": url}
+    codes = {p.code for p in check_post("feed", payload, allow_loopback_http=True)}
+    assert ("url_not_https" not in codes) is allowed
+    assert "url_not_https" in {p.code for p in check_post("feed", payload)}

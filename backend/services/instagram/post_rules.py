@@ -145,9 +145,17 @@ def _wrong_type(value, types, field: str, what: str) -> list[Problem]:
     return [Problem(field, f"{name}_invalid", f"{field} must be {what}.")]
 
 
-def _https(url, field: str) -> list[Problem]:
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _https(url, field: str, allow_loopback_http: bool = False) -> list[Problem]:
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts and parts.scheme == "https" and parts.hostname:
+        return []
+    # Sandbox mode: the bundled sandbox and the platform's own uploads are plain http on
+    # loopback; nothing else may be.
+    if (allow_loopback_http and parts and parts.scheme == "http"
+            and (parts.hostname in LOOPBACK_HOSTS or (parts.hostname or "").startswith("127."))):
         return []
     return [Problem(field, "url_not_https",
                     f"{field} must be a public https URL that Meta can download.")]
@@ -231,7 +239,8 @@ def check_alt_text(text, *, media: str | None, field: str = "alt_text") -> list[
         field, "alt_text_too_long", len(text), MAX_ALT_TEXT_CHARS, "Characters in the alt text:")
 
 
-def _check_source(obj: dict, kind: str, prefix: str) -> tuple[str | None, list[Problem]]:
+def _check_source(obj: dict, kind: str, prefix: str,
+                  loopback_http: bool = False) -> tuple[str | None, list[Problem]]:
     """Media kind of the item ("image", "video", or None for an upload) and its problems."""
     allowed = _SOURCES[kind]
     given = [key for key in _MEDIA_KEYS if _given(obj.get(key))]
@@ -249,7 +258,7 @@ def _check_source(obj: dict, kind: str, prefix: str) -> tuple[str | None, list[P
         hint = " Videos are published as reels (kind \"reel\")." if kind == "feed" else ""
         return None, [Problem(prefix + key, "media_type_not_allowed",
                               f"A {noun} takes {' or '.join(allowed)}, not {key}.{hint}")]
-    return _MEDIA_KIND[key], _https(obj[key], prefix + key)
+    return _MEDIA_KIND[key], _https(obj[key], prefix + key, loopback_http)
 
 
 def _check_common(obj: dict, kind: str, media: str | None, prefix: str = "") -> list[Problem]:
@@ -282,10 +291,10 @@ def _check_ignored(obj: dict, kind: str, handled: set, prefix: str = "") -> list
     return problems
 
 
-def _check_reel_fields(payload: dict) -> list[Problem]:
+def _check_reel_fields(payload: dict, loopback_http: bool = False) -> list[Problem]:
     problems = []
     if _given(payload.get("cover_url")):
-        problems += _https(payload["cover_url"], "cover_url")
+        problems += _https(payload["cover_url"], "cover_url", loopback_http)
     offset = payload.get("thumb_offset")
     if offset is not None:
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
@@ -299,7 +308,7 @@ def _check_reel_fields(payload: dict) -> list[Problem]:
     return problems
 
 
-def _check_items(items) -> list[Problem]:
+def _check_items(items, loopback_http: bool = False) -> list[Problem]:
     problems = _wrong_type(items, list, "items", "a list of carousel items")
     if problems:
         return problems
@@ -313,7 +322,7 @@ def _check_items(items) -> list[Problem]:
         if not isinstance(item, dict):
             problems.append(Problem(f"items[{i}]", "item_invalid", "Each item must be an object."))
             continue
-        media, found = _check_source(item, "item", prefix)
+        media, found = _check_source(item, "item", prefix, loopback_http)
         problems += found + _check_common(item, "item", media, prefix)
         problems += [Problem(prefix + key, code, f"{key} cannot be set on a carousel item; set "
                              "it on the carousel itself.")
@@ -322,8 +331,10 @@ def _check_items(items) -> list[Problem]:
     return problems
 
 
-def check_post(kind: str, payload: dict) -> list[Problem]:
-    """Every content problem of a post of `kind` ("feed", "carousel", "story" or "reel")."""
+def check_post(kind: str, payload: dict, *, allow_loopback_http: bool = False) -> list[Problem]:
+    """Every content problem of a post of `kind` ("feed", "carousel", "story" or "reel").
+
+    `allow_loopback_http` (sandbox mode) accepts plain http media URLs on loopback only."""
     if kind not in KINDS:
         return [Problem("kind", "kind_invalid", f"kind must be one of {', '.join(KINDS)}.")]
     problems = [] if _given(payload.get("account_id")) else [
@@ -331,11 +342,11 @@ def check_post(kind: str, payload: dict) -> list[Problem]:
     handled = {"account_id", *_MEDIA_KEYS}
     media = None
     if kind == "carousel":
-        problems += _check_items(payload.get("items"))
+        problems += _check_items(payload.get("items"), allow_loopback_http)
         problems += [Problem(key, "media_type_not_allowed", "A carousel takes its media in items.")
                      for key in _MEDIA_KEYS if _given(payload.get(key))]
     else:
-        media, found = _check_source(payload, kind, "")
+        media, found = _check_source(payload, kind, "", allow_loopback_http)
         problems += found
     if kind == "story":
         problems += _check_story_fields(payload)
@@ -343,7 +354,7 @@ def check_post(kind: str, payload: dict) -> list[Problem]:
     else:
         problems += check_caption(payload.get("caption"), payload.get("hashtags"))
     if kind == "reel":
-        problems += _check_reel_fields(payload)
+        problems += _check_reel_fields(payload, allow_loopback_http)
         if _given(payload.get("alt_text")):
             problems += check_alt_text(payload["alt_text"], media="video")
             handled.add("alt_text")

@@ -44,7 +44,7 @@ class Validator:
     def check(self, post_type, payload):
         """The preview report: valid, errors, warnings, caption, counts, media."""
         kind = kind_of(post_type, payload)
-        problems = post_rules.check_post(kind, payload)
+        problems = post_rules.check_post(kind, payload, allow_loopback_http=self.sandbox)
         sources = media_sources(kind, payload)
         with ThreadPoolExecutor(max_workers=min(4, max(1, len(sources)))) as pool:
             probed = list(pool.map(self._probe, sources))
