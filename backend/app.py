@@ -69,8 +69,7 @@ def health():
         database = "unavailable"
     ok = database == "ok"
     body = {"status": "ok" if ok else "degraded", "database": database,
-            "scheduler": "running" if scheduler._scheduler is not None
-            and scheduler.scheduler.running else "stopped"}
+            "scheduler": "running" if scheduler.running else "stopped"}
     return jsonify(body), 200 if ok else 503
 
 

@@ -2,7 +2,7 @@
 import re
 
 from flask import Blueprint, jsonify, request
-from flask_jwt_extended import create_access_token
+from flask_jwt_extended import create_access_token, get_jwt_identity
 from sqlalchemy.exc import IntegrityError
 
 from backend.errors import APIError, error_response
@@ -85,5 +85,4 @@ def init_app(app):
 
 def current_user_id():
     """The authenticated user's id (views call this after @jwt_required)."""
-    from flask_jwt_extended import get_jwt_identity
     return int(get_jwt_identity())

@@ -35,11 +35,6 @@ class NotFound(APIError):
     code = "not_found"
 
 
-class Conflict(APIError):
-    status = 409
-    code = "conflict"
-
-
 def error_response(code, message, status, details=None, headers=None):
     """Build the envelope {"error": {"code", "message", "details"}} as a Flask response."""
     response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})

@@ -68,9 +68,9 @@ class Scheduler:
         if not self.scheduler.running:
             self.scheduler.start()
 
-    def shutdown(self):
-        if self._scheduler is not None and self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+    @property
+    def running(self):
+        return self._scheduler is not None and self._scheduler.running
 
     def job_ids(self):
         return [job.id for job in self.scheduler.get_jobs()]

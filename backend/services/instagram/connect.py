@@ -141,6 +141,11 @@ def _connect_facebook(row, code):
     granted = set(perms["granted"])
     _require_basic(granted, "facebook")
     check = client.debug_token(long["access_token"])
+    # The token must be valid and issued to this app, not one substituted from another app.
+    if not check.get("is_valid") or str(check.get("app_id")) != str(
+            runtime().settings["INSTAGRAM_FACEBOOK_APP_ID"]):
+        raise ConnectError("Meta reports that the token is not valid for this app; connect "
+                           "again.", code="token_not_for_this_app", status=502)
     data_access = check.get("data_access_expires_at")
     pages = [p for p in user_client.get_pages() if p.get("instagram_business_account")]
     if not pages:

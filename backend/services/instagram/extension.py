@@ -23,7 +23,3 @@ class InstagramRuntime:
 
 def runtime(app=None):
     return (app or current_app).extensions["instagram"]
-
-
-def settings(app=None):
-    return runtime(app).settings

@@ -29,10 +29,6 @@ class Metrics:
                 if seconds <= bound:
                     hist["buckets"][i] += 1
 
-    def value(self, name, **labels):
-        with self._lock:
-            return self._counters.get((name, tuple(sorted(labels.items()))), 0)
-
     def snapshot(self):
         """Counters and histogram summaries as JSON-friendly data."""
         with self._lock:

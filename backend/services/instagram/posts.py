@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.errors import APIError, NotFound
 from backend.extensions import db
 from backend.models import SNSPost, utcnow
-from backend.services.instagram import accounts, quota
+from backend.services.instagram import accounts, leases, quota
 from backend.services.instagram.clients import acting_as
 from backend.services.instagram.extension import runtime
 from backend.services.instagram.preview import Validator, item_plan, kind_of
@@ -71,17 +71,24 @@ def submit(user_id, post_type, body, idempotency_key=None):
         status="pending", caption=report["caption"] or None, request=payload,
         items=item_plan(kind, payload, report), idempotency_key=idempotency_key,
         request_hash=digest,
-        deadline_at=now + timedelta(minutes=settings["INSTAGRAM_PUBLISH_DEADLINE_MINUTES"]),
-        # If this request dies mid-way, the background job takes the post over from here.
-        next_check_at=now + timedelta(seconds=settings["INSTAGRAM_SYNC_PUBLISH_TIMEOUT"] + 30))
+        deadline_at=now + timedelta(minutes=settings["INSTAGRAM_PUBLISH_DEADLINE_MINUTES"]))
     db.session.add(post)
     try:
         db.session.commit()
     except IntegrityError:  # a concurrent request with the same key won the race
         db.session.rollback()
         return _replay(_by_key(user_id, idempotency_key), digest), False
-    post.next_check_at = None
-    advance(post, deadline=time.monotonic() + settings["INSTAGRAM_SYNC_PUBLISH_TIMEOUT"])
+    # Held like the job's lease: should this request die, the job takes the post over
+    # once the lease lapses (see publish_jobs.due_posts).
+    # The request is its own lease owner: the scheduler thread of this process is another.
+    owner = f"{leases.WORKER_ID}/request"
+    if leases.claim(SNSPost, post.id, settings["INSTAGRAM_LEASE_SECONDS"], owner=owner):
+        try:
+            advance(post, deadline=time.monotonic()
+                    + settings["INSTAGRAM_SYNC_PUBLISH_TIMEOUT"])
+        finally:
+            leases.release(SNSPost, post.id, owner=owner)
+    db.session.refresh(post)
     return post, True
 
 

@@ -18,7 +18,7 @@ def kind_of(post_type, payload):
 
 def media_sources(kind, payload):
     """(field, expected kind or None, url or None, upload token or None) of every medium."""
-    entries = payload.get("items") or [] if kind == "carousel" else [payload]
+    entries = (payload.get("items") or []) if kind == "carousel" else [payload]
     sources = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
@@ -100,7 +100,7 @@ class Validator:
 def item_plan(kind, payload, report):
     """What to create at Meta, one entry per medium, with its own options (carousel items
     carry their user tags and alt text); container ids and statuses are filled in later."""
-    entries = payload.get("items") or [] if kind == "carousel" else [{}]
+    entries = (payload.get("items") or []) if kind == "carousel" else [{}]
     plan = []
     for media, entry in zip(report["media"], entries):
         options = {k: entry[k] for k in ("user_tags", "alt_text") if entry.get(k)}

@@ -2,6 +2,8 @@
 import logging
 from datetime import timedelta
 
+from sqlalchemy import and_, or_
+
 from backend.extensions import db
 from backend.models import SNSPost, utcnow
 from backend.services.instagram import leases
@@ -16,13 +18,8 @@ log = logging.getLogger(__name__)
 def process_due_posts(app, limit=50):
     """Advance every waiting post whose next check is due, each under a lease."""
     settings = runtime(app).settings
-    now = utcnow()
-    due = db.session.execute(
-        db.select(SNSPost.id).where(SNSPost.status.in_(WAITING))
-        .where(SNSPost.next_check_at.is_not(None)).where(SNSPost.next_check_at <= now)
-        .order_by(SNSPost.next_check_at).limit(limit)).scalars().all()
     done = 0
-    for post_id in due:
+    for post_id in due_posts(utcnow(), limit):
         if not leases.claim(SNSPost, post_id, settings["INSTAGRAM_LEASE_SECONDS"]):
             continue
         try:
@@ -39,15 +36,28 @@ def process_due_posts(app, limit=50):
     return done
 
 
+def due_posts(now, limit):
+    """Waiting posts whose next check is due, and those with none whose lease has lapsed:
+    a request or job that died mid-way left them, and they resume from their record."""
+    return db.session.execute(
+        db.select(SNSPost.id).where(SNSPost.status.in_(WAITING))
+        .where(or_(SNSPost.next_check_at <= now, and_(
+            SNSPost.next_check_at.is_(None),
+            or_(SNSPost.lease_until.is_(None), SNSPost.lease_until < now))))
+        .order_by(SNSPost.next_check_at).limit(limit)).scalars().all()
+
+
 def purge_old_uploads(app):
     """Remove uploaded files a day after their post is done; keep those still needed."""
     settings = runtime(app).settings
+    older = utcnow() - timedelta(hours=settings["INSTAGRAM_UPLOAD_RETENTION_HOURS"])
     keep = set()
+    # Keep what unfinished posts need, and what finished ones used until the retention ends.
     for items, request in db.session.execute(
-            db.select(SNSPost.items, SNSPost.request).where(SNSPost.status.in_(WAITING))):
+            db.select(SNSPost.items, SNSPost.request).where(or_(
+                SNSPost.status.in_(WAITING), SNSPost.updated_at > older))):
         keep.add(request.get("upload_token"))
         keep.update((i.get("url") or "").rsplit("/", 1)[-1] for i in items)
-    older = utcnow() - timedelta(hours=settings["INSTAGRAM_UPLOAD_RETENTION_HOURS"])
     removed = purge_uploads(upload_dir(), older, keep - {None, ""})
     if removed:
         log.info("removed %d old upload(s)", removed)

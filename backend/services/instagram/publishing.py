@@ -205,9 +205,9 @@ def _wait(post, status):
 def _on_error(post, exc):
     """Transient trouble waits for a later run; anything else ends the post, kept on record."""
     db.session.rollback()
-    if isinstance(exc, (graph.TransientError, graph.RateLimitError)) and not (
-            isinstance(exc, graph.NetworkError) and post.status == "publishing"
-            and not exc.ambiguous):
+    # A post in "publishing" resumes by reading its container first, so waiting is safe
+    # whether or not the failed request reached Meta.
+    if isinstance(exc, (graph.TransientError, graph.RateLimitError)):
         post.error_message = exc.user_message or exc.message
         return _wait(post, post.status)
     if isinstance(exc, graph.ContainerExpiredError):

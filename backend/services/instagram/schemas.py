@@ -69,6 +69,7 @@ class LastError(BaseModel):
     subcode: str | None = None
     message: str
     at: datetime | None = None
+    fbtrace_id: str | None = Field(None, description="Quote it to Meta's support.")
 
 
 class StatusOut(BaseModel):
