@@ -101,6 +101,11 @@ def test_redirect_uri_must_be_https_outside_sandbox(tmp_path, sandbox):
     ("GET", "/nope", 404, "not_found"),
     ("PUT", "/api/sns/instagram/accounts", 405, "method_not_allowed"),
     ("POST", "/api/auth/login", 400, "invalid_body"),
+    # Authentication comes before validation: bad parameters without a JWT are still 401.
+    ("GET", "/api/sns/instagram/media?limit=0", 401, "authorization_required"),
+    ("GET", "/api/sns/instagram/accounts/1/insights?since=never", 401,
+     "authorization_required"),
+    ("POST", "/api/sns/instagram/posts", 401, "authorization_required"),
 ])
 def test_every_error_uses_the_envelope(client, method, path, status, code):
     response = client.open(path, method=method)

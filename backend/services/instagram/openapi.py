@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask import request
+from flask_jwt_extended import verify_jwt_in_request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
@@ -46,6 +47,9 @@ class Registry:
         def decorator(view):
             @functools.wraps(view)
             def wrapper(*args, **kwargs):
+                if endpoint.auth:
+                    # Who asks comes before what is asked: no JWT is a 401, never a 422.
+                    verify_jwt_in_request()
                 if endpoint.query is not None:
                     kwargs["query"] = validate(endpoint.query, request.args.to_dict(), "query")
                 if endpoint.body is not None:
