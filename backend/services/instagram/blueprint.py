@@ -3,7 +3,7 @@ import logging
 
 from backend import errors as envelope
 from backend.extensions import limiter, scheduler
-from backend.services.instagram import post_routes  # noqa: F401  (registers its views)
+from backend.services.instagram import media_routes, post_routes  # noqa: F401  (views)
 from backend.services.instagram.breaker import CircuitBreaker
 from backend.services.instagram.cli import instagram_cli
 from backend.services.instagram.crypto import load_cipher

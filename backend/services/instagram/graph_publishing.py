@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, BinaryIO
 
 from .errors import CircuitOpenError, InstagramAPIError, NetworkError, TransientError
-from .graph_wire import GraphRequest, as_int
+from .graph_wire import GraphRequest, as_int, parse_graph_time
 
 log = logging.getLogger("backend.services.instagram.client")
 
@@ -14,14 +14,6 @@ log = logging.getLogger("backend.services.instagram.client")
 # timestamps have second precision and servers' clocks differ.
 PUBLISH_MATCH_SKEW = timedelta(minutes=5)
 _RECENT_MEDIA = 5
-
-
-def _parse_time(value: Any) -> datetime | None:
-    """Graph timestamps look like 2019-04-05T07:56:32+0000."""
-    try:
-        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        return None
 
 
 def _maybe_published(error: InstagramAPIError) -> bool:
@@ -101,7 +93,7 @@ class PublishingMixin:
     def find_published_media(self, ig_user_id: str, since: datetime) -> str | None:
         page = self.list_media(ig_user_id, fields="id,timestamp", limit=_RECENT_MEDIA)
         for item in page.get("data") or []:  # newest first
-            published = _parse_time(item.get("timestamp"))
+            published = parse_graph_time(item.get("timestamp"))
             if published is not None and published >= since - PUBLISH_MATCH_SKEW:
                 return str(item["id"])
         log.warning("container published but no recent media of %s matches it", ig_user_id)

@@ -77,6 +77,13 @@ class ReadingMixin:
         params = {"fields": comma_list(fields), "limit": limit, "after": after, "before": before}
         return self._graph("GET", f"{ig_user_id}/media", params=params, account=ig_user_id)
 
+    def list_stories(self, ig_user_id: str, fields: Fields = DEFAULT_MEDIA_FIELDS,
+                     limit: int | None = 25, after: str | None = None,
+                     before: str | None = None) -> dict[str, Any]:
+        """One page of GET /{ig-user-id}/stories (the last 24 hours' stories), raw."""
+        params = {"fields": comma_list(fields), "limit": limit, "after": after, "before": before}
+        return self._graph("GET", f"{ig_user_id}/stories", params=params, account=ig_user_id)
+
     def get_media_insights(self, media_id: str, metrics: str | Iterable[str],
                            **params: Any) -> dict[str, Any]:
         """GET /{media_id}/insights?metric=..., raw {"data": [...]}; extra params pass through.

@@ -93,6 +93,22 @@ def form(params: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: form_value(v) for k, v in (params or {}).items() if v is not None}
 
 
+def parse_graph_time(value: Any) -> datetime | None:
+    """Meta's `2025-05-01T07:00:00+0000` (or any ISO 8601) as aware UTC; None if unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+        except ValueError:
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
 def as_int(value: Any) -> int | None:
     """Numbers Meta may send as strings; None when absent or not a number."""
     try:
