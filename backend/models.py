@@ -90,6 +90,8 @@ class SNSAccount(TimestampMixin, db.Model):
     # Lease: which worker process is refreshing this account's token, and until when.
     lease_owner = db.Column(db.String(64))
     lease_until = db.Column(UTCDateTime())
+    # When the insights sync last stored this account's daily totals.
+    insights_synced_at = db.Column(UTCDateTime())
 
 
 class SNSPost(TimestampMixin, db.Model):
@@ -130,6 +132,9 @@ class SNSPost(TimestampMixin, db.Model):
     published_at = db.Column(UTCDateTime())
     lease_owner = db.Column(db.String(64))
     lease_until = db.Column(UTCDateTime())
+    # Insights sync: last fetch, and when the decaying schedule wants the next one.
+    insights_synced_at = db.Column(UTCDateTime())
+    insights_next_at = db.Column(UTCDateTime(), index=True)
 
 
 class SNSAnalytics(db.Model):
@@ -151,6 +156,8 @@ class SNSAnalytics(db.Model):
     value = db.Column(db.Float)
     breakdown = db.Column(db.JSON)
     period = db.Column(db.String(32))
+    # Totals over a range keep both ends; lifetime values of media have neither.
+    start_time = db.Column(UTCDateTime())
     end_time = db.Column(UTCDateTime())
     fetched_at = db.Column(UTCDateTime(), nullable=False, default=utcnow)
 

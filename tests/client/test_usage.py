@@ -108,3 +108,13 @@ def test_client_exposes_usage_per_account(rsps, make_client):
     assert client.usage_for("app").max_percent == 12
     assert client.should_defer(share=0.5) is True
     assert client.usage.usage_for(usage_key("graph.instagram.com", IG_USER)).max_percent == 97
+
+
+def test_an_old_usage_reading_no_longer_defers_jobs():
+    """Meta's figures cover a rolling hour; an hour-old 90 % must not stop the sync forever."""
+    clock = FakeClock()
+    tracker = UsageTracker(clock=clock, max_age=600)
+    tracker.record("k", parse_usage({"X-Business-Use-Case-Usage": buc(90)}))
+    assert tracker.should_defer("k", 0.5) is True
+    clock.advance(601)
+    assert tracker.should_defer("k", 0.5) is False

@@ -1,15 +1,19 @@
 """Sets the integration up when its blueprint is registered: config, errors, limits, jobs."""
 import logging
+import time
 
 from backend import errors as envelope
 from backend.extensions import limiter, scheduler
-from backend.services.instagram import media_routes, post_routes  # noqa: F401  (views)
+from backend.services.instagram import (  # noqa: F401  (they register their views)
+    insight_routes, media_routes, post_routes)
 from backend.services.instagram.breaker import CircuitBreaker
 from backend.services.instagram.cli import instagram_cli
 from backend.services.instagram.crypto import load_cipher
 from backend.services.instagram.errors import InstagramAPIError
 from backend.services.instagram.extension import InstagramRuntime, runtime
 from backend.services.instagram.graph_errors import handle_graph_error
+from backend.services.instagram.insight_catalogue import RejectedMetrics
+from backend.services.instagram.insight_jobs import sync_insights
 from backend.logging_setup import install_record_redaction
 from backend.services.instagram.metrics import GraphCallObserver, Metrics
 from backend.services.instagram.publish_jobs import process_due_posts, purge_old_uploads
@@ -35,10 +39,15 @@ def setup(state):
         cipher=load_cipher(settings["INSTAGRAM_TOKEN_KEYS"],
                            sandbox=settings["INSTAGRAM_SANDBOX"],
                            instance_path=app.instance_path),
-        metrics=metrics, usage=UsageTracker(),
+        metrics=metrics,
+        # Wall-clock time: Meta's windows are wall-clock hours, and time travel in tests
+        # must move them too.
+        usage=UsageTracker(clock=time.time),
         breaker=CircuitBreaker(failure_threshold=settings["INSTAGRAM_CIRCUIT_FAILURES"],
                                cooldown=settings["INSTAGRAM_CIRCUIT_COOLDOWN_SECONDS"]),
-        observer=GraphCallObserver(metrics))
+        observer=GraphCallObserver(metrics),
+        rejected_metrics=RejectedMetrics(
+            ttl=settings["INSTAGRAM_REJECTED_METRIC_TTL_HOURS"] * 3600))
     envelope.init_app(app)
     app.register_error_handler(InstagramAPIError, handle_graph_error)
     if "limiter" not in app.extensions:
@@ -51,6 +60,8 @@ def setup(state):
     scheduler.add_job("instagram_publish_posts", process_due_posts,
                       seconds=settings["INSTAGRAM_PUBLISH_POLL_SECONDS"])
     scheduler.add_job("instagram_purge_uploads", purge_old_uploads, hours=1)
+    scheduler.add_job("instagram_sync_insights", sync_insights,
+                      minutes=settings["INSTAGRAM_INSIGHTS_SYNC_MINUTES"])
     app.cli.add_command(instagram_cli)
     if settings["INSTAGRAM_SANDBOX"]:
         log.warning("Instagram integration in SANDBOX MODE: Meta URLs point at %s; no real "

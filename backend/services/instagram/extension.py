@@ -19,6 +19,8 @@ class InstagramRuntime:
     breaker: object = None
     observer: object = None
     quota_cache: dict = field(default_factory=dict)
+    # Metrics Meta refused lately, per (version, kind); see insight_catalogue.RejectedMetrics.
+    rejected_metrics: object = None
 
 
 def runtime(app=None):

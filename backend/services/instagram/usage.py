@@ -14,6 +14,8 @@ APP_ACCOUNT = "app"
 """Account part of the tracker key for app-wide usage (X-App-Usage, app-level throttles)."""
 
 THROTTLE_THRESHOLD = 95.0
+# Meta's figures cover a rolling hour: a reading this old no longer says much about now.
+USAGE_MAX_AGE = 600.0
 _PERCENT_FIELDS = ("call_count", "total_cputime", "total_time")
 
 
@@ -118,17 +120,21 @@ class UsageTracker:
     """
 
     def __init__(self, throttle_threshold: float = THROTTLE_THRESHOLD,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 max_age: float = USAGE_MAX_AGE):
         self.throttle_threshold = throttle_threshold
+        self.max_age = max_age
         self._clock = clock
         self._lock = threading.Lock()
         self._usage: dict[str, Usage] = {}
+        self._seen_at: dict[str, float] = {}
         self._blocked_until: dict[str, float] = {}
 
     def record(self, key: str, usage: Usage) -> None:
         """Remember `usage` as the latest for `key`; block it while Meta says to wait."""
         with self._lock:
             self._usage[key] = usage
+            self._seen_at[key] = self._clock()
         if usage.retry_after:
             self.block(key, usage.retry_after)
 
@@ -155,12 +161,14 @@ class UsageTracker:
         """True when a job allowed `share` (0-1] of the budget should not call Meta now.
 
         Interactive calls use the default share and only stop at the throttle threshold;
-        background jobs pass a smaller share so they leave room for users.
+        background jobs pass a smaller share so they leave room for users. A reading older
+        than `max_age` is ignored: the next call is the probe that tells the usage again.
         """
         if self.blocked_for(key) > 0:
             return True
-        usage = self.usage_for(key)
-        if usage is None:
+        with self._lock:
+            usage, seen_at = self._usage.get(key), self._seen_at.get(key, 0.0)
+        if usage is None or self._clock() - seen_at > self.max_age:
             return False
         limit = min(self.throttle_threshold, max(0.0, share) * 100)
         return usage.max_percent >= limit
