@@ -104,6 +104,30 @@ def test_sync_stops_for_an_account_that_needs_reauthentication(setup, app, sandb
     assert stored["error"]["code"] == "account_needs_reauth"
 
 
+def test_reading_insights_early_does_not_cancel_the_schedule(setup, app):
+    start = utcnow()
+    image = setup.publish(app, "/posts", {"image_url": setup.image()})
+    with time_machine.travel(start + timedelta(minutes=20)):
+        assert setup.get(f"/{image['id']}/insights").json()["insights"]["status"] == "available"
+    run_sync(app, start + timedelta(minutes=65))
+    assert fetches(app, image["id"]) == 2  # the user's read, then the schedule's first
+
+
+def test_one_account_never_starves_another(setup, app, live_user, connect_account):
+    from backend.services.instagram.extension import runtime
+    start = utcnow()
+    busy = [setup.publish(app, "/posts", {"image_url": setup.image()}) for _ in range(3)]
+    headers = live_user("bob@example.com")
+    other = Insights(setup.live, setup.sandbox, headers,
+                     connect_account(headers, persona="creator"))
+    quiet = other.publish(app, "/posts", {"image_url": other.image()})
+    runtime(app).settings["INSTAGRAM_INSIGHTS_BATCH_SIZE"] = 2
+    stats = run_sync(app, start + 2 * H)
+    assert stats["posts_available"] == 3
+    assert [fetches(app, p["id"]) for p in busy] == [1, 1, 0]
+    assert fetches(app, quiet["id"]) == 1
+
+
 def test_the_sync_is_a_scheduled_job(app):
     job = scheduler.scheduler.get_job("instagram_sync_insights")
     assert job is not None

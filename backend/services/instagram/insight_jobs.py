@@ -3,7 +3,7 @@ daily, each account held to a share of its Meta call budget."""
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import or_
@@ -62,7 +62,8 @@ class Budget:
 
 def sync_insights(app):
     """Scheduler job: one pass over due posts, then accounts due for their daily totals."""
-    settings = runtime(app).settings
+    rt = runtime(app)
+    settings = rt.settings
     now = utcnow()
     stats = Counter()
     budget = Budget(settings["INSTAGRAM_INSIGHTS_BUDGET_SHARE"])
@@ -72,6 +73,8 @@ def sync_insights(app):
                     stats)
     for account_id in due_accounts(now):
         _sync_account(account_id, now, settings, budget, stats)
+    for outcome, count in stats.items():
+        rt.metrics.inc("instagram_insights_sync_total", count, outcome=outcome)
     if stats:
         log.info("insights sync: %s", dict(stats))
     return dict(stats)
@@ -92,17 +95,18 @@ def schedule_new_posts(now, settings):
 
 
 def due_posts(now, settings):
-    """Due post ids per account: stories first (they expire), then oldest due first."""
-    rows = db.session.execute(
-        db.select(SNSPost.id, SNSPost.account_id).join(
-            SNSAccount, SNSAccount.id == SNSPost.account_id)
-        .where(SNSPost.status == "published", SNSPost.insights_next_at <= now,
-               SNSAccount.status == "active")
-        .order_by((SNSPost.post_type != "story"), SNSPost.insights_next_at)
-        .limit(settings["INSTAGRAM_INSIGHTS_BATCH_SIZE"])).all()
-    grouped = defaultdict(list)
-    for post_id, account_id in rows:
-        grouped[account_id].append(post_id)
+    """Due post ids per active account, at most a batch each so one busy or deferred
+    account never starves the others: stories first (they expire), then oldest due first."""
+    due = (SNSPost.status == "published", SNSPost.insights_next_at <= now)
+    account_ids = db.session.execute(
+        db.select(SNSPost.account_id).join(SNSAccount, SNSAccount.id == SNSPost.account_id)
+        .where(*due, SNSAccount.status == "active").distinct()).scalars().all()
+    grouped = {}
+    for account_id in sorted(account_ids):
+        grouped[account_id] = db.session.execute(
+            db.select(SNSPost.id).where(*due, SNSPost.account_id == account_id)
+            .order_by((SNSPost.post_type != "story"), SNSPost.insights_next_at)
+            .limit(settings["INSTAGRAM_INSIGHTS_BATCH_SIZE"])).scalars().all()
     return grouped
 
 
@@ -132,6 +136,9 @@ def _sync_posts(account, post_ids, now, settings, budget, stats):
             log.warning("insights sync: account %s paused: %s", account.id, exc.code)
             stats["posts_deferred"] += 1
             return
+        except Exception:  # one bad post must not stop the sync of the others
+            log.exception("insights sync: post %s failed", post_id)
+            stats["posts_failed"] += 1
         finally:
             db.session.rollback()
             leases.release(SNSPost, post_id)
@@ -146,6 +153,7 @@ def _sync_post(post, account, now, settings):
     except graph.InstagramAPIError as exc:
         log.warning("insights sync: post %s skipped: code %s", post.id, exc.code)
         status = "failed"
+    post.insights_synced_at = now
     post.insights_next_at = next_check(post.published_at, now, post.post_type == "story",
                                        settings)
     if status in ("not_supported", "expired"):

@@ -110,7 +110,6 @@ def fetch_and_store(target, metrics=None, now=None):
     with acting_as(target.account) as client:
         status, rows, unavailable = _fetch(client, target, metrics, now)
         calls = client.calls_made
-    _mark_synced(target, now)
     fetched_at = None
     if status == "available" and rows:
         save_media_snapshot(target.account.id, target.media_id,
@@ -188,11 +187,6 @@ def choose_metrics(kind, version, requested=None, created=None):
         elif name not in wanted:
             wanted.append(name)
     return wanted, unavailable
-
-
-def _mark_synced(target, now):
-    if target.post is not None:
-        target.post.insights_synced_at = now
 
 
 def _answer(target, rows, status, source, *, unavailable=None, message=None, fetched_at=None,
