@@ -26,16 +26,20 @@ def _link(endpoint, query):
     return link
 
 
+def _page(query, list_page, endpoint):
+    """One page of a listing (posts or stories) of one of the caller's accounts."""
+    user_id = current_user_id()
+    account = accounts.get_owned(user_id, query.account_id)
+    return dump(schemas.MediaPage, list_page(user_id, account, query.limit, query.after,
+                                             query.before, _link(endpoint, query)))
+
+
 @api.route(instagram_bp, "/media", "GET", "The account's media (posts), newest first",
            query=schemas.MediaListQuery, response=schemas.MediaPage, errors=READ_ERRORS,
            description=PAGING_DOC + " Stories are listed by GET /media/stories.")
 @jwt_required()
 def list_media(query):
-    user_id = current_user_id()
-    account = accounts.get_owned(user_id, query.account_id)
-    return dump(schemas.MediaPage, media_listing.list_media(
-        user_id, account, query.limit, query.after, query.before,
-        _link("instagram.list_media", query)))
+    return _page(query, media_listing.list_media, "instagram.list_media")
 
 
 @api.route(instagram_bp, "/media/stories", "GET", "The account's live stories (last 24 h)",
@@ -43,11 +47,7 @@ def list_media(query):
            description=PAGING_DOC)
 @jwt_required()
 def list_media_stories(query):
-    user_id = current_user_id()
-    account = accounts.get_owned(user_id, query.account_id)
-    return dump(schemas.MediaPage, media_listing.list_stories(
-        user_id, account, query.limit, query.after, query.before,
-        _link("instagram.list_media_stories", query)))
+    return _page(query, media_listing.list_stories, "instagram.list_media_stories")
 
 
 @api.route(instagram_bp, "/media/<media_id>", "GET", "One media of the account",
