@@ -1,13 +1,16 @@
 """The platform on PostgreSQL (psycopg): migrations, then a connected account end to end."""
 import os
 import uuid
+from datetime import timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, text
 
 from backend.app import upgrade_database
 from backend.extensions import db
-from backend.models import SNSAccount
+from backend.models import SNSAccount, utcnow
+from backend.services.instagram.insight_jobs import sync_insights
 from tests.conftest import Live, make_app
 
 URL = os.environ.get("DATABASE_URL_TEST")
@@ -28,24 +31,52 @@ def pg_url():
     admin.dispose()
 
 
-def test_migrations_and_connect_on_postgresql(tmp_path, fresh_sandbox, pg_url):
-    from tests.conftest import authorize, register_and_login
+@pytest.fixture
+def pg_app(tmp_path, fresh_sandbox, pg_url):
+    """The platform on a migrated PostgreSQL database, served over HTTP."""
     app = make_app(tmp_path, fresh_sandbox.url, SQLALCHEMY_DATABASE_URI=pg_url)
     with app.app_context():
         db.drop_all()
     upgrade_database(app)
     live = Live(app)
-    try:
-        headers = register_and_login(live.http, live.url, "pg@example.com")
-        callback, _ = authorize(live, headers)
-        assert live.http.get(callback).status_code == 201
-        again, _ = authorize(live, headers)
-        assert live.http.get(again).status_code == 201
+    yield app, live
+    live.stop()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_migrations_and_connect_on_postgresql(pg_app):
+    from tests.conftest import authorize, register_and_login
+    app, live = pg_app
+    headers = register_and_login(live.http, live.url, "pg@example.com")
+    callback, _ = authorize(live, headers)
+    assert live.http.get(callback).status_code == 201
+    again, _ = authorize(live, headers)
+    assert live.http.get(again).status_code == 201
+    with app.app_context():
+        rows = db.session.execute(db.select(SNSAccount)).scalars().all()
+        assert len(rows) == 1 and rows[0].connected_at.tzinfo is not None
+
+
+def test_publish_insights_and_sync_on_postgresql(pg_app, fresh_sandbox):
+    """The insights queries (schedule, per-account batches, upserts, history) on PostgreSQL."""
+    from tests.conftest import authorize, register_and_login
+    app, live = pg_app
+    headers = register_and_login(live.http, live.url, "pg@example.com")
+    callback, _ = authorize(live, headers)
+    account = live.http.get(callback, headers={"Accept": "application/json"}).json()["account"]
+    image = f"{fresh_sandbox.url}/_sandbox/samples/image.jpg?w=1080&h=1350"
+    post = live.http.post(live.api("/posts"), headers=headers,
+                          json={"account_id": account["id"], "image_url": image}).json()["post"]
+    assert post["status"] == "published"
+    start = utcnow()
+    with time_machine.travel(start + timedelta(hours=2), tick=False):
         with app.app_context():
-            rows = db.session.execute(db.select(SNSAccount)).scalars().all()
-            assert len(rows) == 1 and rows[0].connected_at.tzinfo is not None
-    finally:
-        live.stop()
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+            stats = sync_insights(app)
+        assert stats == {"posts_available": 1, "accounts_synced": 1}
+        got = live.http.get(live.api(f"/{post['id']}/insights"), headers=headers).json()
+        assert got["insights"]["source"] == "cache" and got["insights"]["metrics"]["reach"]
+        history = live.http.get(live.api(f"/accounts/{account['id']}/insights/history"),
+                                headers=headers).json()
+        assert history["series"]["views"][0]["end_time"].endswith("Z")
