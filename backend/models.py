@@ -143,8 +143,12 @@ class SNSAnalytics(db.Model):
     __tablename__ = "sns_analytics"
     __table_args__ = (
         db.Index("ix_sns_analytics_post_metric", "post_id", "metric", "fetched_at"),
-        db.Index("ix_sns_analytics_account_metric", "account_id", "metric", "end_time"),
-        db.Index("ix_sns_analytics_media_metric", "media_id", "metric", "fetched_at"),
+        # Account rows have no media_id: (account_id, media_id) keeps the account's own
+        # series apart from the many rows of its media (see tests/benchmarks).
+        db.Index("ix_sns_analytics_account_series", "account_id", "media_id", "metric",
+                 "end_time"),
+        # "Latest fetch of a media" and its history read by media and time.
+        db.Index("ix_sns_analytics_media_fetched", "media_id", "fetched_at"),
     )
 
     id = db.Column(db.Integer, primary_key=True)

@@ -1,4 +1,5 @@
-"""insights: range start on analytics rows, sync bookkeeping on posts and accounts
+"""insights: range start and read indexes on analytics rows, sync bookkeeping on posts
+and accounts
 
 Revision ID: 0003
 Revises: 0002
@@ -15,6 +16,12 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('sns_analytics', schema=None) as batch_op:
         batch_op.add_column(sa.Column('start_time', sa.DateTime(), nullable=True))
+        batch_op.drop_index('ix_sns_analytics_account_metric')
+        batch_op.drop_index('ix_sns_analytics_media_metric')
+        batch_op.create_index('ix_sns_analytics_account_series',
+                              ['account_id', 'media_id', 'metric', 'end_time'], unique=False)
+        batch_op.create_index('ix_sns_analytics_media_fetched', ['media_id', 'fetched_at'],
+                              unique=False)
     with op.batch_alter_table('sns_accounts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('insights_synced_at', sa.DateTime(), nullable=True))
     with op.batch_alter_table('sns_posts', schema=None) as batch_op:
@@ -32,4 +39,10 @@ def downgrade():
     with op.batch_alter_table('sns_accounts', schema=None) as batch_op:
         batch_op.drop_column('insights_synced_at')
     with op.batch_alter_table('sns_analytics', schema=None) as batch_op:
+        batch_op.drop_index('ix_sns_analytics_media_fetched')
+        batch_op.drop_index('ix_sns_analytics_account_series')
+        batch_op.create_index('ix_sns_analytics_media_metric',
+                              ['media_id', 'metric', 'fetched_at'], unique=False)
+        batch_op.create_index('ix_sns_analytics_account_metric',
+                              ['account_id', 'metric', 'end_time'], unique=False)
         batch_op.drop_column('start_time')

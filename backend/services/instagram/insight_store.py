@@ -74,34 +74,33 @@ def latest_media_snapshot(media_id, account_id):
 def media_history(media_id, account_id, metrics=None, since=None, until=None,
                   limit=HISTORY_LIMIT):
     """Every stored snapshot of a media, oldest first, grouped by metric."""
-    stmt = db.select(SNSAnalytics).where(SNSAnalytics.media_id == media_id,
-                                         SNSAnalytics.account_id == account_id)
-    stmt = _filters(stmt, SNSAnalytics.fetched_at, metrics, since, until)
-    rows = db.session.execute(stmt.order_by(SNSAnalytics.fetched_at, SNSAnalytics.id)
-                              .limit(limit)).scalars().all()
+    a = SNSAnalytics
+    stmt = db.select(a.metric, a.fetched_at, a.value, a.breakdown).where(
+        a.media_id == media_id, a.account_id == account_id)
+    stmt = _filters(stmt, a.fetched_at, metrics, since, until)
     series = {}
-    for row in rows:
-        series.setdefault(row.metric, []).append(
-            {"fetched_at": row.fetched_at, "value": row.value, "breakdown": row.breakdown})
+    # Plain rows, not ORM objects: a year of history is thousands of them.
+    for metric, fetched_at, value, breakdown in db.session.execute(
+            stmt.order_by(a.fetched_at, a.id).limit(limit)):
+        series.setdefault(metric, []).append(
+            {"fetched_at": fetched_at, "value": value, "breakdown": breakdown})
     return series
 
 
 def account_history(account_id, metrics=None, since=None, until=None, period=None,
                     limit=HISTORY_LIMIT):
     """Stored account values, by end of their range, grouped by metric."""
-    stmt = db.select(SNSAnalytics).where(
-        SNSAnalytics.account_id == account_id, SNSAnalytics.post_id.is_(None),
-        SNSAnalytics.media_id.is_(None))
+    a = SNSAnalytics
+    stmt = db.select(a.metric, a.start_time, a.end_time, a.period, a.value, a.breakdown,
+                     a.fetched_at).where(a.account_id == account_id, a.media_id.is_(None),
+                                         a.post_id.is_(None))
     if period:
-        stmt = stmt.where(SNSAnalytics.period == period)
-    stmt = _filters(stmt, SNSAnalytics.end_time, metrics, since, until)
-    rows = db.session.execute(stmt.order_by(SNSAnalytics.end_time, SNSAnalytics.id)
-                              .limit(limit)).scalars().all()
+        stmt = stmt.where(a.period == period)
+    stmt = _filters(stmt, a.end_time, metrics, since, until)
     series = {}
-    for row in rows:
-        series.setdefault(row.metric, []).append(
-            {"start_time": row.start_time, "end_time": row.end_time, "period": row.period,
-             "value": row.value, "breakdown": row.breakdown, "fetched_at": row.fetched_at})
+    for metric, *point in db.session.execute(stmt.order_by(a.end_time, a.id).limit(limit)):
+        series.setdefault(metric, []).append(dict(zip(
+            ("start_time", "end_time", "period", "value", "breakdown", "fetched_at"), point)))
     return series
 
 
