@@ -220,3 +220,16 @@ def test_demographics(setup, app):
     demo = got["metrics"]["follower_demographics"]
     assert demo["value"] is None and demo["breakdown"]["dimensions"] == ["age"]
     assert "18-24" in demo["breakdown"]["values"]
+
+
+def test_facebook_login_accounts_read_insights_on_graph_facebook(live, live_user,
+                                                                 connect_account, sandbox, app):
+    headers = live_user("fb@example.com")
+    setup = Insights(live, sandbox, headers, connect_account(headers, login="facebook"))
+    image = setup.publish(app, "/posts", {"image_url": setup.image()})
+    with later():
+        got = setup.get(f"/{image['id']}/insights").json()["insights"]
+        account = setup.get(f"/accounts/{setup.account['id']}/insights",
+                            metrics="reach").json()["insights"]
+    assert got["status"] == "available" and got["metrics"]["reach"]["value"] >= 0
+    assert account["metrics"]["reach"]["value"] >= 0
