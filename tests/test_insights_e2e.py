@@ -233,3 +233,22 @@ def test_facebook_login_accounts_read_insights_on_graph_facebook(live, live_user
                             metrics="reach").json()["insights"]
     assert got["status"] == "available" and got["metrics"]["reach"]["value"] >= 0
     assert account["metrics"]["reach"]["value"] >= 0
+
+
+def test_without_the_insights_permission_nothing_is_asked_and_publishing_still_works(
+        live, live_user, sandbox, app):
+    from tests.conftest import authorize
+    headers = live_user("noinsights@example.com")
+    callback, _ = authorize(live, headers, sandbox_scopes="instagram_business_basic,"
+                                                          "instagram_business_content_publish")
+    account = live.http.get(callback, headers={"Accept": "application/json"}).json()["account"]
+    setup = Insights(live, sandbox, headers, account)
+    image = setup.publish(app, "/posts", {"image_url": setup.image()})
+    with later():
+        for path in (f"/{image['id']}/insights", f"/accounts/{account['id']}/insights"):
+            error = setup.get(path).json()["error"]
+            assert error["code"] == "instagram_permission_missing", error
+            assert error["details"]["missing"] == ["instagram_business_manage_insights"]
+    status = setup.get(f"/accounts/{account['id']}/status").json()
+    assert status["status"] != "needs_reauth"
+    assert setup.publish(app, "/posts", {"image_url": setup.image()})["status"] == "published"

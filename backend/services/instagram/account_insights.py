@@ -65,6 +65,7 @@ def report(user_id, account_id, query):
     if accounts.connection_status(account) == "needs_reauth":
         raise APIError("The account needs to be connected again before insights can be read.",
                        code="account_needs_reauth", status=409)
+    accounts.require_insights_permission(account)
     since, until = time_range(query.since, query.until)
     breakdown = split_names(query.breakdown)
     unknown = [b for b in breakdown if b not in KNOWN_BREAKDOWNS]

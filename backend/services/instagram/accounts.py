@@ -1,7 +1,7 @@
 """Connected Instagram accounts: storing, owner-checked lookup, status, permissions, profile."""
 from datetime import timedelta
 
-from backend.errors import NotFound
+from backend.errors import APIError, NotFound
 from backend.extensions import db
 from backend.models import SNSAccount, SNSPost, utcnow
 from backend.services.instagram.extension import runtime
@@ -80,6 +80,21 @@ def list_owned(user_id):
         .where(SNSAccount.status != "disconnected").order_by(SNSAccount.id)).scalars().all()
 
 
+def can_read_insights(account):
+    return set(INSIGHTS_SCOPES[account.login_type]) <= set(account.permissions or ())
+
+
+def require_insights_permission(account):
+    """403 before any Graph call: Meta's answer (code 10) would mark the whole account as
+    needing re-authentication, publishing included."""
+    if not can_read_insights(account):
+        missing = sorted(set(INSIGHTS_SCOPES[account.login_type])
+                         - set(account.permissions or ()))
+        raise APIError(f"Insights need the {', '.join(missing)} permission: connect the "
+                       "account again and allow it.", code="instagram_permission_missing",
+                       status=403, details={"missing": missing})
+
+
 def missing_permissions(account):
     needed = set(PUBLISH_SCOPES[account.login_type]) | set(INSIGHTS_SCOPES[account.login_type])
     return sorted(needed - set(account.permissions or ()))
@@ -119,7 +134,7 @@ def permissions(account):
         "granted": sorted(granted), "declined": sorted(account.declined_permissions or ()),
         "missing": missing_permissions(account),
         "can_publish": set(PUBLISH_SCOPES[account.login_type]) <= granted,
-        "can_read_insights": set(INSIGHTS_SCOPES[account.login_type]) <= granted,
+        "can_read_insights": can_read_insights(account),
     }
 
 

@@ -13,7 +13,7 @@ from backend.models import SNSAccount, SNSPost, utcnow
 from backend.services.instagram import errors as graph
 from backend.services.instagram import leases
 from backend.services.instagram.account_insights import fetch_and_store as fetch_account
-from backend.services.instagram.accounts import INSIGHTS_SCOPES
+from backend.services.instagram.accounts import can_read_insights
 from backend.services.instagram.clients import make_client
 from backend.services.instagram.extension import runtime
 from backend.services.instagram.insight_catalogue import DEFAULT_ACCOUNT_METRICS
@@ -110,12 +110,8 @@ def due_posts(now, settings):
     return grouped
 
 
-def _can_read_insights(account):
-    return set(INSIGHTS_SCOPES[account.login_type]) <= set(account.permissions or ())
-
-
 def _sync_posts(account, post_ids, now, settings, budget, stats):
-    if not _can_read_insights(account):
+    if not can_read_insights(account):
         stats["accounts_without_permission"] += 1
         return
     probe = make_client(account.login_type)
@@ -177,7 +173,7 @@ def _sync_account(account_id, now, settings, budget, stats):
         return
     try:
         account = db.session.get(SNSAccount, account_id)
-        if not _can_read_insights(account):
+        if not can_read_insights(account):
             stats["accounts_without_permission"] += 1
             return
         if not budget.allows(make_client(account.login_type), account):

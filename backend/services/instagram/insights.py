@@ -96,6 +96,7 @@ def report(target, refresh=None, metrics=None):
                                    "last stored values.")
         raise APIError("The account needs to be connected again before insights can be read.",
                        code="account_needs_reauth", status=409)
+    accounts.require_insights_permission(target.account)
     try:
         return fetch_and_store(target, metrics, now)
     except (graph.TransientError, graph.RateLimitError) as exc:
