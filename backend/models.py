@@ -156,6 +156,8 @@ class SNSAnalytics(db.Model):
     account_id = db.Column(db.Integer, db.ForeignKey("sns_accounts.id"), nullable=False)
     post_id = db.Column(db.Integer, db.ForeignKey("sns_posts.id"))
     media_id = db.Column(db.String(64))
+    # FEED, CAROUSEL, REELS or STORY: which metrics a media has (media rows only).
+    media_kind = db.Column(db.String(16))
     metric = db.Column(db.String(64), nullable=False)
     value = db.Column(db.Float)
     breakdown = db.Column(db.JSON)

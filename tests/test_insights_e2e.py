@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+import requests
 import time_machine
 
 from backend.models import SNSAnalytics, utcnow
@@ -252,3 +253,71 @@ def test_without_the_insights_permission_nothing_is_asked_and_publishing_still_w
     status = setup.get(f"/accounts/{account['id']}/status").json()
     assert status["status"] != "needs_reauth"
     assert setup.publish(app, "/posts", {"image_url": setup.image()})["status"] == "published"
+
+
+def test_naming_metrics_never_shrinks_later_answers(setup, app):
+    image = setup.publish(app, "/posts", {"image_url": setup.image()})
+    with later():
+        subset = setup.get(f"/{image['id']}/insights", metrics="impressions,reach").json()
+        assert set(subset["insights"]["metrics"]) == {"reach"}
+        full = setup.get(f"/{image['id']}/insights").json()["insights"]
+        assert full["source"] == "meta" and len(full["metrics"]) == 10
+        cached = setup.get(f"/{image['id']}/insights").json()["insights"]
+        assert cached["source"] == "cache" and cached["metrics"] == full["metrics"]
+        one = setup.get(f"/{image['id']}/insights", refresh="false", metrics="reach,plays")
+        one = one.json()["insights"]
+    assert set(one["metrics"]) == {"reach"} and one["unavailable_metrics"] == {
+        "plays": "not_for_kind"}
+
+
+def test_a_media_read_before_keeps_its_kind(setup, app):
+    reel = next(setup.seeded("REELS"))
+    first = setup.get(f"/media/{reel['id']}/insights", account_id=setup.account["id"]).json()
+    again = setup.get(f"/media/{reel['id']}/insights", account_id=setup.account["id"]).json()
+    stored = setup.get(f"/media/{reel['id']}/insights", account_id=setup.account["id"],
+                       refresh="false").json()
+    for answer in (first, again, stored):
+        assert answer["insights"]["kind"] == "REELS", answer
+        assert answer["insights"]["media_product_type"] == "REELS"
+    assert again["insights"]["source"] == "cache" and again["insights"]["graph_calls"] == 0
+
+
+def test_meta_unavailable_answers_stored_values_as_stale(setup, app, sandbox):
+    image = setup.publish(app, "/posts", {"image_url": setup.image()})
+    with later():
+        first = setup.get(f"/{image['id']}/insights").json()["insights"]
+        requests.post(f"{sandbox.url}/_sandbox/faults",
+                      json={"path": "/insights$", "code": 2, "times": None})
+        try:
+            stale = setup.get(f"/{image['id']}/insights", refresh="true").json()["insights"]
+        finally:
+            requests.delete(f"{sandbox.url}/_sandbox/faults")
+    assert stale["status"] == "stale" and stale["source"] == "stored"
+    assert stale["metrics"] == first["metrics"] and stale["graph_calls"] >= 1
+
+
+def test_history_says_when_it_was_cut(setup, app):
+    image = setup.publish(app, "/posts", {"image_url": setup.image()})
+    values = []
+    for hours in (2, 3, 4):
+        with later(timedelta(hours=hours)):
+            got = setup.get(f"/{image['id']}/insights", refresh="true").json()["insights"]
+            values.append(got["metrics"]["reach"]["value"])
+    history = setup.get(f"/{image['id']}/insights/history", metrics="reach", limit=2).json()
+    assert history["truncated"] is True
+    assert [p["value"] for p in history["series"]["reach"]] == values[1:]  # the newest two
+    full = setup.get(f"/{image['id']}/insights/history", metrics="reach").json()
+    assert full["truncated"] is False and len(full["series"]["reach"]) == 3
+
+
+def test_account_totals_over_a_range_stay_out_of_the_daily_series(setup, app):
+    account = setup.account["id"]
+    week = setup.get(f"/accounts/{account}/insights", metrics="views", since="2026-11-01",
+                     until="2026-11-08").json()["insights"]
+    day = setup.get(f"/accounts/{account}/insights", metrics="views", since="2026-11-07",
+                    until="2026-11-08").json()["insights"]
+    daily = setup.get(f"/accounts/{account}/insights/history", metrics="views").json()
+    assert [p["value"] for p in daily["series"]["views"]] == [day["metrics"]["views"]["value"]]
+    ranges = setup.get(f"/accounts/{account}/insights/history", metrics="views",
+                       period="total_over_range").json()["series"]["views"]
+    assert [p["value"] for p in ranges] == [week["metrics"]["views"]["value"]]

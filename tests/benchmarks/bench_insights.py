@@ -19,7 +19,7 @@ from backend.extensions import db
 from backend.models import SNSAccount, SNSAnalytics, SNSPost, User, utcnow
 from backend.services.instagram.extension import runtime
 from backend.services.instagram.insight_jobs import due_posts, schedule_new_posts
-from backend.services.instagram.insight_store import (account_history, latest_media_snapshot,
+from backend.services.instagram.insight_store import (account_history, latest_media_values,
                                                       media_history)
 from tests.conftest import make_app
 
@@ -96,8 +96,8 @@ def main():
                   f"{time.perf_counter() - started:.1f} s")
             settings = runtime(app).settings
             middle = media_ids[len(media_ids) // 2]
-            measure("latest snapshot of one media (GET insights)",
-                    lambda: latest_media_snapshot(middle, account_id), 200)
+            measure("latest values of one media (GET insights)",
+                    lambda: latest_media_values(middle, account_id), 200)
             measure("history of one media, all metrics",
                     lambda: media_history(middle, account_id), 100)
             measure("account history, 30 days, one metric",

@@ -1,4 +1,4 @@
-"""insights: range start and read indexes on analytics rows, sync bookkeeping on posts
+"""insights: range start, media kind and read indexes on analytics rows, sync bookkeeping on posts
 and accounts
 
 Revision ID: 0003
@@ -16,6 +16,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('sns_analytics', schema=None) as batch_op:
         batch_op.add_column(sa.Column('start_time', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('media_kind', sa.String(length=16), nullable=True))
         batch_op.drop_index('ix_sns_analytics_account_metric')
         batch_op.drop_index('ix_sns_analytics_media_metric')
         batch_op.create_index('ix_sns_analytics_account_series',
@@ -45,4 +46,5 @@ def downgrade():
                               ['media_id', 'metric', 'fetched_at'], unique=False)
         batch_op.create_index('ix_sns_analytics_account_metric',
                               ['account_id', 'metric', 'end_time'], unique=False)
+        batch_op.drop_column('media_kind')
         batch_op.drop_column('start_time')

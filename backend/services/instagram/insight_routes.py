@@ -65,22 +65,23 @@ def post_history(post_id, query):
     if not post.platform_post_id:
         raise APIError("This post is not published; it has no insights.",
                        code="post_not_published", status=409, details={"status": post.status})
-    series = media_history(post.platform_post_id, post.account_id,
-                           split_names(query.metrics), parse_instant(query.since, "since"),
-                           parse_instant(query.until, "until"))
+    series, truncated = media_history(
+        post.platform_post_id, post.account_id, split_names(query.metrics),
+        parse_instant(query.since, "since"), parse_instant(query.until, "until"), query.limit)
     return dump(schemas.PostHistory, {"post_id": post.id, "media_id": post.platform_post_id,
-                                      "series": series})
+                                      "series": series, "truncated": truncated})
 
 
 @api.route(instagram_bp, "/accounts/<int:account_id>/insights/history", "GET",
-           "Stored account insights by day, oldest first", query=schemas.HistoryQuery,
+           "Stored account insights by day, oldest first", query=schemas.AccountHistoryQuery,
            response=schemas.AccountHistory, errors=(404, 422),
            description="Values stored by the daily sync and by account insights requests, "
                        "filtered by the end of their range. No Graph call.")
 @jwt_required()
 def account_history_view(account_id, query):
     account = accounts.get_owned(current_user_id(), account_id, include_disconnected=True)
-    series = account_history(account.id, split_names(query.metrics),
-                             parse_instant(query.since, "since"),
-                             parse_instant(query.until, "until"))
-    return dump(schemas.AccountHistory, {"account_id": account.id, "series": series})
+    series, truncated = account_history(
+        account.id, split_names(query.metrics), parse_instant(query.since, "since"),
+        parse_instant(query.until, "until"), query.period, query.limit)
+    return dump(schemas.AccountHistory, {"account_id": account.id, "period": query.period,
+                                         "series": series, "truncated": truncated})

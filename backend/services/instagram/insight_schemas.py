@@ -109,6 +109,15 @@ class HistoryQuery(BaseModel):
     metrics: str | None = METRICS_FIELD
     since: str | None = TIME_FIELD
     until: str | None = TIME_FIELD
+    limit: int = Field(5000, ge=1, le=5000, description="At most this many values, the "
+                       "newest; `truncated` says when older ones were left out.")
+
+
+class AccountHistoryQuery(HistoryQuery):
+    period: Literal["day", "total_over_range", "lifetime"] = Field(
+        "day", description="day: one value per UTC day (the sync's, and one-day requests); "
+                           "total_over_range: totals of other ranges asked for; lifetime: "
+                           "demographics.")
 
 
 class PostHistoryPoint(BaseModel):
@@ -121,6 +130,7 @@ class PostHistory(BaseModel):
     post_id: int
     media_id: str
     series: dict[str, list[PostHistoryPoint]]
+    truncated: bool
 
 
 class AccountHistoryPoint(BaseModel):
@@ -134,4 +144,6 @@ class AccountHistoryPoint(BaseModel):
 
 class AccountHistory(BaseModel):
     account_id: int
+    period: str
     series: dict[str, list[AccountHistoryPoint]]
+    truncated: bool

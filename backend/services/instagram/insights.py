@@ -14,7 +14,7 @@ from backend.services.instagram.extension import runtime
 from backend.services.instagram.insight_catalogue import (
     CAROUSEL, FEED, REELS, STORY, default_media_metrics, media_kind, media_metric_status)
 from backend.services.instagram.insight_fetch import fetch_media, parse_time
-from backend.services.instagram.insight_store import latest_media_snapshot, save_media_snapshot
+from backend.services.instagram.insight_store import latest_media_values, save_media_snapshot
 
 STORY_LIFETIME = timedelta(hours=24)
 MEDIA_FIELDS = "id,media_type,media_product_type,timestamp,owner"
@@ -76,17 +76,22 @@ def for_media(user_id, account_id, media_id):
 def report(target, refresh=None, metrics=None):
     """The media's insights: stored when fresh or asked (refresh=False), else from Meta.
 
-    `refresh` None uses values younger than INSTAGRAM_INSIGHTS_CACHE_SECONDS; True always
-    asks Meta; False never does.
+    `refresh` None answers stored values when every asked metric was fetched less than
+    INSTAGRAM_INSIGHTS_CACHE_SECONDS ago; True always asks Meta; False never does. Stored
+    answers hold the newest value of each metric, whichever fetch brought it.
     """
     now = utcnow()
     settings = runtime().settings
-    stored = latest_media_snapshot(target.media_id, target.account.id)
+    stored = latest_media_values(target.media_id, target.account.id, metrics)
+    _learn_kind(target, stored)
     if refresh is False:
-        return _answer(target, stored, "available" if stored else "not_fetched", "stored")
+        return _answer(target, stored, "available" if stored else "not_fetched", "stored",
+                       unavailable=_left_out(target, metrics))
     cache = timedelta(seconds=settings["INSTAGRAM_INSIGHTS_CACHE_SECONDS"])
-    if refresh is None and stored and now - stored[0].fetched_at < cache and not metrics:
-        return _answer(target, stored, "available", "cache")
+    if refresh is None and _covers(target, stored, metrics) and all(
+            now - row.fetched_at < cache for row in stored):
+        return _answer(target, stored, "available", "cache",
+                       unavailable=_left_out(target, metrics))
     if target.kind == STORY and target.created and now - target.created > STORY_LIFETIME:
         return _answer(target, stored, "expired", "stored")
     if accounts.connection_status(target.account) == "needs_reauth":
@@ -102,22 +107,50 @@ def report(target, refresh=None, metrics=None):
     except (graph.TransientError, graph.RateLimitError) as exc:
         if not stored:
             raise
-        return _answer(target, stored, "stale", "stored", message=exc.user_message)
+        return _answer(target, stored, "stale", "stored", message=exc.user_message,
+                       calls=getattr(exc, "graph_calls", 0))
+
+
+def _learn_kind(target, stored):
+    """A media read before has its kind stored: no need to ask Meta what it is."""
+    if target.kind is None and stored and stored[0].media_kind:
+        target.kind = stored[0].media_kind
+        target.media_product_type = "FEED" if target.kind == CAROUSEL else target.kind
+
+
+def _covers(target, stored, metrics):
+    """True when `stored` holds every metric the request would ask Meta for."""
+    if not stored or target.kind is None:
+        return False
+    wanted, _ = choose_metrics(target.kind, runtime().settings["INSTAGRAM_GRAPH_VERSION"],
+                               metrics)
+    return set(wanted) <= {row.metric for row in stored}
+
+
+def _left_out(target, metrics):
+    if target.kind is None:
+        return {}
+    return choose_metrics(target.kind, runtime().settings["INSTAGRAM_GRAPH_VERSION"],
+                          metrics)[1]
 
 
 def fetch_and_store(target, metrics=None, now=None):
     """Ask Meta, store what it gave; returns the report. Used by the views and the sync."""
     now = now or utcnow()
     with acting_as(target.account) as client:
-        status, rows, unavailable = _fetch(client, target, metrics, now)
+        try:
+            status, rows, unavailable = _fetch(client, target, metrics, now)
+        except graph.InstagramAPIError as exc:
+            exc.graph_calls = client.calls_made  # for the stale answer's figures
+            raise
         calls = client.calls_made
     fetched_at = None
     if status == "available" and rows:
         save_media_snapshot(target.account.id, target.media_id,
-                            target.post.id if target.post else None, rows, now)
+                            target.post.id if target.post else None, target.kind, rows, now)
         fetched_at = now
     elif status != "available":
-        rows = latest_media_snapshot(target.media_id, target.account.id)
+        rows = latest_media_values(target.media_id, target.account.id, metrics)
     db.session.commit()
     source = "meta" if fetched_at or not rows else "stored"
     return _answer(target, rows, status, source, unavailable=unavailable,
@@ -200,7 +233,7 @@ def _answer(target, rows, status, source, *, unavailable=None, message=None, fet
             entry["breakdown"] = get("breakdown")
         values[get("metric")] = entry
     if fetched_at is None and rows and not isinstance(rows[0], dict):
-        fetched_at = rows[0].fetched_at
+        fetched_at = max(row.fetched_at for row in rows)
     return {
         "media_id": target.media_id, "account_id": target.account.id,
         "post_id": target.post.id if target.post else None, "kind": target.kind,
