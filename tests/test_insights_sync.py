@@ -132,3 +132,12 @@ def test_the_sync_is_a_scheduled_job(app):
     job = scheduler.scheduler.get_job("instagram_sync_insights")
     assert job is not None
     assert job.trigger.interval == timedelta(minutes=15)
+
+
+def test_operators_can_run_one_pass_from_the_command_line(setup, app):
+    start = utcnow()
+    setup.publish(app, "/posts", {"image_url": setup.image()})
+    with time_machine.travel(start + 2 * H, tick=False):
+        result = app.test_cli_runner().invoke(args=["instagram", "sync-insights"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "accounts_synced 1, posts_available 1"

@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 from backend.extensions import db
 from backend.models import SNSAccount
 from backend.services.instagram.extension import runtime
+from backend.services.instagram.insight_jobs import sync_insights
 from backend.services.instagram.tokens import refresh_due_tokens
 
 instagram_cli = AppGroup("instagram", help="Instagram integration maintenance.")
@@ -28,3 +29,10 @@ def refresh_tokens():
     """Run the token refresh job once, now."""
     result = refresh_due_tokens(current_app)
     click.echo(f"refreshed {result['refreshed']}, failed {result['failed']}")
+
+
+@instagram_cli.command("sync-insights")
+def sync_insights_now():
+    """Run one pass of the insights sync job, now, and print what it did."""
+    result = sync_insights(current_app)
+    click.echo(", ".join(f"{k} {v}" for k, v in sorted(result.items())) or "nothing was due")
