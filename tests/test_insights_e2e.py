@@ -5,7 +5,8 @@ import pytest
 import requests
 import time_machine
 
-from backend.models import SNSAnalytics, utcnow
+from backend.extensions import db
+from backend.models import SNSAccount, SNSAnalytics, utcnow
 from backend.services.instagram import insight_catalogue
 from tests.test_publish_e2e import Publisher
 
@@ -321,3 +322,18 @@ def test_account_totals_over_a_range_stay_out_of_the_daily_series(setup, app):
     ranges = setup.get(f"/accounts/{account}/insights/history", metrics="views",
                        period="total_over_range").json()["series"]["views"]
     assert [p["value"] for p in ranges] == [week["metrics"]["views"]["value"]]
+
+
+def test_a_disconnected_account_keeps_its_posts_stored_insights(setup, app):
+    image = setup.publish(app, "/posts", {"image_url": setup.image()})
+    fresh = setup.publish(app, "/posts", {"image_url": setup.image()})
+    with later():
+        first = setup.get(f"/{image['id']}/insights").json()["insights"]
+        setup.live.http.delete(setup.live.api(f"/accounts/{setup.account['id']}"),
+                               headers=setup.headers)
+        stale = setup.get(f"/{image['id']}/insights", refresh="true").json()["insights"]
+        never = setup.get(f"/{fresh['id']}/insights").json()["error"]
+    assert stale["status"] == "stale" and stale["metrics"] == first["metrics"]
+    assert never["code"] == "account_disconnected"
+    with app.app_context():
+        assert db.session.get(SNSAccount, setup.account["id"]).status == "disconnected"

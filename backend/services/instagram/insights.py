@@ -94,13 +94,14 @@ def report(target, refresh=None, metrics=None):
                        unavailable=_left_out(target, metrics))
     if target.kind == STORY and target.created and now - target.created > STORY_LIFETIME:
         return _answer(target, stored, "expired", "stored")
-    if accounts.connection_status(target.account) == "needs_reauth":
+    connection = accounts.connection_status(target.account)
+    if connection in ("needs_reauth", "disconnected"):
         if stored:
             return _answer(target, stored, "stale", "stored",
                            message="The account needs to be connected again; these are the "
                                    "last stored values.")
         raise APIError("The account needs to be connected again before insights can be read.",
-                       code="account_needs_reauth", status=409)
+                       code=f"account_{connection}", status=409)
     accounts.require_insights_permission(target.account)
     try:
         return fetch_and_store(target, metrics, now)
