@@ -55,13 +55,7 @@ REEL_POST=$(curl -sf -X POST "$API/reels" -H "$AUTH" -H "$JSON" \
 echo "image post $IMAGE_POST, story post $STORY_POST, reel post $REEL_POST"
 
 say "the reel finishes in the background (the scheduler polls Instagram)"
-for _ in $(seq 1 60); do
-  STATUS=$(curl -sf "$API/posts/$REEL_POST/status" -H "$AUTH" | json "['post']['status']")
-  [ "$STATUS" = published ] || [ "$STATUS" = failed ] && break
-  sleep 1
-done
-echo "post $REEL_POST: $STATUS"
-[ "$STATUS" = published ] || exit 1
+wait_published "$REEL_POST"
 
 say "right after publishing: not_available_yet (Instagram's lag), never a zero"
 get "/$IMAGE_POST/insights" "d['insights']['status'] == 'not_available_yet' and d['insights']['metrics'] == {}"

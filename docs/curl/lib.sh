@@ -18,3 +18,14 @@ authorize_url() {  # authorize_url LOGIN: Meta's (the sandbox's) dialog URL for 
   curl -sf -X POST "$API/oauth/authorize" -H "$AUTH" -H 'Content-Type: application/json' \
     -d "{\"login\":\"$1\"}" | json "['authorize_url']"
 }
+
+wait_published() {  # wait_published POST_ID: poll its status (the scheduler works) until done
+  local status=""
+  for _ in $(seq 1 60); do
+    status=$(curl -sf "$API/posts/$1/status" -H "$AUTH" | json "['post']['status']")
+    [ "$status" = published ] || [ "$status" = failed ] && break
+    sleep 1
+  done
+  echo "post $1: $status"
+  [ "$status" = published ]
+}

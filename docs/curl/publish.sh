@@ -47,15 +47,8 @@ REEL=$(curl -sf -X POST "$API/reels" -H "$AUTH" -H 'Content-Type: application/js
   | json "['post']['id']")
 
 say "follow the reel and the carousel until published (the scheduler polls Instagram)"
-for id in $REEL $POST; do
-  for _ in $(seq 1 60); do
-    STATUS=$(curl -sf "$API/posts/$id/status" -H "$AUTH" | json "['post']['status']")
-    [ "$STATUS" = published ] || [ "$STATUS" = failed ] && break
-    sleep 1
-  done
-  echo "post $id: $STATUS"
-  [ "$STATUS" = published ] || exit 1
-done
+wait_published "$REEL"
+wait_published "$POST"
 
 say "a refused post: the error says why"
 curl -s -X POST "$API/posts" -H "$AUTH" -H 'Content-Type: application/json' \
