@@ -84,5 +84,5 @@ def init_app(app):
 
 
 def current_user_id():
-    """The authenticated user's id (views call this after @jwt_required)."""
+    """The authenticated user's id (views call this once the JWT is verified)."""
     return int(get_jwt_identity())

@@ -337,3 +337,15 @@ def test_a_disconnected_account_keeps_its_posts_stored_insights(setup, app):
     assert never["code"] == "account_disconnected"
     with app.app_context():
         assert db.session.get(SNSAccount, setup.account["id"]).status == "disconnected"
+
+
+def test_a_story_read_before_is_reported_expired_after_a_day(setup, app):
+    story = next(setup.seeded("STORY", "IMAGE"))  # the newest seeded story, 2 hours old
+    params = {"account_id": setup.account["id"]}
+    first = setup.get(f"/media/{story['id']}/insights", **params).json()["insights"]
+    assert first["status"] == "available" and first["kind"] == "STORY"
+    with later(timedelta(hours=25)):
+        late = setup.get(f"/media/{story['id']}/insights", refresh="true", **params).json()
+    late = late["insights"]
+    assert late["status"] == "expired" and late["metrics"] == first["metrics"]
+    assert late["graph_calls"] == 1  # its age, not its insights

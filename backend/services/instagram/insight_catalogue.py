@@ -104,7 +104,6 @@ TOTAL_BREAKDOWNS = {
     "follows_and_unfollows": ("follow_type",), "profile_links_taps": ("contact_button_type",),
 }
 DEMOGRAPHIC_BREAKDOWNS = ("age", "gender", "country", "city")
-TIMEFRAMES = ("this_week", "this_month")
 
 
 def version_number(version: str) -> int:
@@ -199,9 +198,3 @@ class RejectedMetrics:
                 del self._until[(version, kind, name)]
                 return False
             return until is not None
-
-    def snapshot(self) -> list[dict[str, str]]:
-        now = self._clock()
-        with self._lock:
-            return [{"version": v, "kind": k, "metric": n}
-                    for (v, k, n), until in self._until.items() if until > now]

@@ -162,7 +162,8 @@ def _fetch(client, target, metrics, now):
     """(status, rows, unavailable metrics) of one read from Meta."""
     rt = runtime()
     version = rt.settings["INSTAGRAM_GRAPH_VERSION"]
-    if target.kind is None:
+    if target.kind is None or (target.kind == STORY and target.created is None):
+        # A story's age decides whether Meta still has its insights.
         _describe(client, target)
     if target.kind is None:
         return "not_supported", [], {}

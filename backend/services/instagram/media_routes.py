@@ -2,7 +2,6 @@
 import re
 
 from flask import url_for
-from flask_jwt_extended import jwt_required
 
 from backend.auth import current_user_id
 from backend.errors import NotFound
@@ -37,7 +36,6 @@ def _page(query, list_page, endpoint):
 @api.route(instagram_bp, "/media", "GET", "The account's media (posts), newest first",
            query=schemas.MediaListQuery, response=schemas.MediaPage, errors=READ_ERRORS,
            description=PAGING_DOC + " Stories are listed by GET /media/stories.")
-@jwt_required()
 def list_media(query):
     return _page(query, media_listing.list_media, "instagram.list_media")
 
@@ -45,7 +43,6 @@ def list_media(query):
 @api.route(instagram_bp, "/media/stories", "GET", "The account's live stories (last 24 h)",
            query=schemas.MediaListQuery, response=schemas.MediaPage, errors=READ_ERRORS,
            description=PAGING_DOC)
-@jwt_required()
 def list_media_stories(query):
     return _page(query, media_listing.list_stories, "instagram.list_media_stories")
 
@@ -55,7 +52,6 @@ def list_media_stories(query):
            description="`media_id` is an Instagram media id (digits). A media the account "
                        "cannot read answers 404 `instagram_object_not_found` (or Meta's "
                        "error, mapped).")
-@jwt_required()
 def get_media_item(media_id, query):
     user_id = current_user_id()
     account = accounts.get_owned(user_id, query.account_id)

@@ -40,7 +40,8 @@ class Registry:
         self.endpoints = []
 
     def route(self, blueprint, rule, method, summary, **options):
-        """Register a view: validated `body`/`query` models are passed as keyword arguments."""
+        """Register a view: the JWT is verified first (unless `auth=False`), then validated
+        `body`/`query` models are passed as keyword arguments."""
         endpoint = Endpoint(rule=rule, method=method.upper(), summary=summary, **options)
         self.endpoints.append(endpoint)
 

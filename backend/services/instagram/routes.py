@@ -1,6 +1,5 @@
 """Thin views of the connection endpoints: parse, call a service function, serialise."""
 from flask import Blueprint, jsonify, request
-from flask_jwt_extended import jwt_required
 from markupsafe import escape
 
 from backend.auth import current_user_id
@@ -23,7 +22,6 @@ def dump(model, data, status=200):
            body=schemas.AuthorizeRequest, response=schemas.AuthorizeResponse,
            description="Returns Meta's authorisation dialog URL with a fresh state (valid "
                        "INSTAGRAM_STATE_TTL_SECONDS, single use, bound to the caller).")
-@jwt_required()
 @limiter.limit(lambda: runtime().settings["INSTAGRAM_CONNECT_RATE_LIMIT"])
 def authorize(body):
     return dump(schemas.AuthorizeResponse,
@@ -59,7 +57,6 @@ def _html_page(title, message):
 
 @api.route(instagram_bp, "/accounts", "GET", "List the caller's connected accounts",
            response=schemas.AccountList)
-@jwt_required()
 def list_accounts():
     items = [accounts.serialize(a) for a in accounts.list_owned(current_user_id())]
     return dump(schemas.AccountList, {"accounts": items})
@@ -67,7 +64,6 @@ def list_accounts():
 
 @api.route(instagram_bp, "/accounts/<int:account_id>/status", "GET",
            "Connection health and what to do", response=schemas.StatusOut, errors=(404,))
-@jwt_required()
 def account_status(account_id):
     account = accounts.get_owned(current_user_id(), account_id)
     return dump(schemas.StatusOut, accounts.status_report(account))
@@ -75,7 +71,6 @@ def account_status(account_id):
 
 @api.route(instagram_bp, "/accounts/<int:account_id>/permissions", "GET",
            "Granted and missing permissions", response=schemas.PermissionsOut, errors=(404,))
-@jwt_required()
 def account_permissions(account_id):
     account = accounts.get_owned(current_user_id(), account_id)
     return dump(schemas.PermissionsOut, accounts.permissions(account))
@@ -84,7 +79,6 @@ def account_permissions(account_id):
 @api.route(instagram_bp, "/account/info", "GET", "Profile from Meta (also saved)",
            query=schemas.AccountInfoQuery, response=schemas.ProfileOut,
            errors=(403, 404, 502, 503))
-@jwt_required()
 def account_info(query):
     account = accounts.get_owned(current_user_id(), query.account_id)
     with acting_as(account) as client:
@@ -102,7 +96,6 @@ def account_info(query):
            errors=(403, 404, 409, 502, 503),
            description="Instagram-Login tokens at least 24 hours old only; the scheduler "
                        "does this by itself well before expiry.")
-@jwt_required()
 def refresh(account_id):
     account = accounts.get_owned(current_user_id(), account_id)
     return dump(schemas.RefreshOut, tokens.refresh_account(account))
@@ -111,7 +104,6 @@ def refresh(account_id):
 @api.route(instagram_bp, "/accounts/<int:account_id>", "DELETE", "Disconnect an account",
            response=schemas.DisconnectOut, errors=(404,),
            description="Deletes the stored token; the account's post history is kept.")
-@jwt_required()
 def disconnect(account_id):
     account = accounts.get_owned(current_user_id(), account_id)
     kept = accounts.disconnect(account)
@@ -120,14 +112,12 @@ def disconnect(account_id):
 
 
 @api.route(instagram_bp, "/openapi.json", "GET", "This API as an OpenAPI 3.1 document")
-@jwt_required()
 def openapi():
     return jsonify(api.document())
 
 
 @api.route(instagram_bp, "/metrics", "GET", "Operational metrics of the integration",
            description="JSON by default; Prometheus text with Accept: text/plain.")
-@jwt_required()
 def metrics():
     store = runtime().metrics
     if request.accept_mimetypes.best_match(["application/json", "text/plain"]) == "text/plain":
