@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from backend.app import upgrade_database
 from backend.extensions import db
 from backend.models import SNSAccount, utcnow
-from backend.services.instagram.insight_jobs import sync_insights
+from backend.services.instagram.insights.jobs import sync_insights
 from tests.conftest import Live, make_app
 
 URL = os.environ.get("DATABASE_URL_TEST")

@@ -1,8 +1,8 @@
 """Creating containers: every type, media fetched over HTTP, the 2207xxx creation errors."""
 import pytest
 
-from tests.sandbox.helpers import (FB, IG, create, create_id, error_of, image, publish_id,
-                                   status, video)
+from tests.sandbox.helpers import (FB, IG, create, create_id, error_of, image,
+                                   publish_id, status, video)
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@ from datetime import datetime
 
 import pytest
 
-from tests.sandbox.helpers import (BUSINESS_ID, FB, INSIGHTS_SCOPES, create_id, error_of, image,
-                                   publish_id)
+from tests.sandbox.helpers import (BUSINESS_ID, FB, INSIGHTS_SCOPES, create_id,
+                                   error_of, image, publish_id)
 
 DAY = 24 * 3600
 FEED = "views,reach,likes,comments,shares,saved,total_interactions,profile_visits,follows," \

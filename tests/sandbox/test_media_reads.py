@@ -5,7 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from tests.sandbox.helpers import FB, IG, create_id, error_of, image, publish_id
+from tests.sandbox.helpers import (FB, IG, create_id, error_of, image,
+                                   publish_id)
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000$")
 FIELDS = ("id,media_type,media_product_type,caption,permalink,shortcode,media_url,"

@@ -1,7 +1,8 @@
 """Facebook Login through the sandbox: dialog, code exchange and long-lived user tokens."""
 from urllib.parse import parse_qs, urlsplit
 
-from tests.sandbox.conftest import APP_ID, APP_SECRET, REDIRECT_URI, graph_error, redirect_params
+from tests.sandbox.conftest import (APP_ID, APP_SECRET, REDIRECT_URI,
+                                    graph_error, redirect_params)
 
 DAY = 24 * 3600
 

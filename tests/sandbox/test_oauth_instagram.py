@@ -1,5 +1,6 @@
 """Instagram Login through the sandbox: dialog, code exchange, long-lived token, refresh."""
-from tests.sandbox.conftest import APP_SECRET, REDIRECT_URI, graph_error, redirect_params
+from tests.sandbox.conftest import (APP_SECRET, REDIRECT_URI, graph_error,
+                                    redirect_params)
 
 DAY = 24 * 3600
 

@@ -4,8 +4,8 @@ from datetime import datetime
 import pytest
 import requests
 
-from tests.sandbox.helpers import (FB, IG, create_id, error_of, image, publish, publish_id,
-                                   published_media, status, video)
+from tests.sandbox.helpers import (FB, IG, create_id, error_of, image, publish,
+                                   publish_id, published_media, status, video)
 
 DAY = 24 * 3600
 

@@ -9,9 +9,9 @@ __all__ = ["instagram_bp", "InstagramAPI"]
 
 def __getattr__(name):
     if name == "instagram_bp":
-        from backend.services.instagram.blueprint import instagram_bp
+        from backend.services.instagram.plugin import instagram_bp
         return instagram_bp
     if name == "InstagramAPI":
-        from backend.services.instagram.client import InstagramAPI
+        from backend.services.instagram.graph.client import InstagramAPI
         return InstagramAPI
     raise AttributeError(name)

@@ -5,9 +5,10 @@ from flask.cli import AppGroup
 
 from backend.extensions import db
 from backend.models import SNSAccount
-from backend.services.instagram.extension import runtime
-from backend.services.instagram.insight_jobs import sync_insights
-from backend.services.instagram.tokens import refresh_due_tokens
+from backend.services.instagram.accounts.token_refresh import \
+    refresh_due_tokens
+from backend.services.instagram.core.runtime import runtime
+from backend.services.instagram.insights.jobs import sync_insights
 
 instagram_cli = AppGroup("instagram", help="Instagram integration maintenance.")
 

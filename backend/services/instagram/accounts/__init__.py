@@ -1,0 +1,1 @@
+"""Connected accounts: OAuth connect, state, token store, refresh, encryption."""

@@ -1,0 +1,1 @@
+"""The integration's frame: blueprint, endpoint registry, runtime, leases, metrics, errors."""

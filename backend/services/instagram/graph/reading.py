@@ -1,0 +1,109 @@
+"""Reading calls of the Instagram client: objects, media, pagination and insights."""
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, Mapping
+from urllib.parse import parse_qsl, urlsplit
+
+from .wire import comma_list
+
+DEFAULT_MEDIA_FIELDS = ("id,caption,media_type,media_product_type,media_url,permalink,"
+                        "thumbnail_url,timestamp,like_count,comments_count")
+# Never copied from a `paging.next` URL into our own request: we authenticate ourselves.
+_CREDENTIAL_PARAMS = {"access_token", "appsecret_proof"}
+
+Fields = str | Iterable[str] | None
+
+
+def next_page_params(paging: Mapping[str, Any]) -> dict[str, str] | None:
+    """Params for the following page, or None on the last page (no `next` link).
+
+    The `after` cursor is preferred; time-based paging (since/until) only appears in the
+    `next` URL, so its query is used then, minus any credentials.
+    """
+    if not isinstance(paging, Mapping) or not paging.get("next"):
+        return None
+    after = (paging.get("cursors") or {}).get("after")
+    if after:
+        return {"after": str(after)}
+    query = parse_qsl(urlsplit(str(paging["next"])).query)
+    params = {k: v for k, v in query if k not in _CREDENTIAL_PARAMS}
+    return params or None
+
+
+class ReadingMixin:
+    """Reading endpoints (contract sections 3 and 4); needs GraphTransport's request methods."""
+
+    def get_object(self, object_id: str, fields: Fields = None, *, retry_not_found: int = 0,
+                   **params: Any) -> dict[str, Any]:
+        """GET /{object_id}. `retry_not_found` retries 100/33 (objects we just created)."""
+        return self._graph("GET", object_id, params={"fields": comma_list(fields), **params},
+                           retry_not_found=retry_not_found)
+
+    def paginate(self, path: str, params: Mapping[str, Any] | None = None,
+                 limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """Yield the items of every page of a Graph edge, at most `limit` of them.
+
+        Follows `paging.cursors.after` (or the `next` link's query) and stops on a page
+        without `next`, or if Meta hands back a cursor it already gave.
+        """
+        query = dict(params or {})
+        seen: set[tuple[tuple[str, str], ...]] = set()
+        count = 0
+        while True:
+            page = self._graph("GET", path, params=query)
+            for item in page.get("data") or []:
+                if limit is not None and count >= limit:
+                    return
+                count += 1
+                yield item
+            following = next_page_params(page.get("paging") or {})
+            key = tuple(sorted((following or {}).items()))
+            if following is None or key in seen or (limit is not None and count >= limit):
+                return
+            seen.add(key)
+            query.pop("before", None)
+            query.update(following)
+
+    def get_media(self, media_id: str, fields: Fields = DEFAULT_MEDIA_FIELDS, *,
+                  retry_not_found: int = 0) -> dict[str, Any]:
+        """GET /{media_id}?fields=...; the media object as Meta returns it."""
+        return self._graph("GET", media_id, params={"fields": comma_list(fields)},
+                           retry_not_found=retry_not_found)
+
+    def list_media(self, ig_user_id: str, fields: Fields = DEFAULT_MEDIA_FIELDS,
+                   limit: int | None = 25, after: str | None = None,
+                   before: str | None = None) -> dict[str, Any]:
+        """One page of GET /{ig-user-id}/media, raw: {"data": [...], "paging": {...}}."""
+        params = {"fields": comma_list(fields), "limit": limit, "after": after, "before": before}
+        return self._graph("GET", f"{ig_user_id}/media", params=params, account=ig_user_id)
+
+    def list_stories(self, ig_user_id: str, fields: Fields = DEFAULT_MEDIA_FIELDS,
+                     limit: int | None = 25, after: str | None = None,
+                     before: str | None = None) -> dict[str, Any]:
+        """One page of GET /{ig-user-id}/stories (the last 24 hours' stories), raw."""
+        params = {"fields": comma_list(fields), "limit": limit, "after": after, "before": before}
+        return self._graph("GET", f"{ig_user_id}/stories", params=params, account=ig_user_id)
+
+    def get_media_insights(self, media_id: str, metrics: str | Iterable[str],
+                           **params: Any) -> dict[str, Any]:
+        """GET /{media_id}/insights?metric=..., raw {"data": [...]}; extra params pass through.
+
+        Meta rejects the whole call (100) when one metric is invalid for the media's product
+        type; the insights service decides which metrics to ask for.
+        """
+        return self._graph("GET", f"{media_id}/insights",
+                           params={"metric": comma_list(metrics), **params})
+
+    def get_account_insights(self, ig_user_id: str, metrics: str | Iterable[str],
+                             period: str = "day", metric_type: str | None = "total_value",
+                             since: Any = None, until: Any = None,
+                             breakdown: str | Iterable[str] | None = None,
+                             timeframe: str | None = None) -> dict[str, Any]:
+        """GET /{ig-user-id}/insights, raw {"data": [...], "paging": ...}.
+
+        `since`/`until` take unix seconds, dates or datetimes (naive ones are UTC).
+        """
+        params = {"metric": comma_list(metrics), "period": period, "metric_type": metric_type,
+                  "since": since, "until": until, "breakdown": comma_list(breakdown),
+                  "timeframe": timeframe}
+        return self._graph("GET", f"{ig_user_id}/insights", params=params, account=ig_user_id)

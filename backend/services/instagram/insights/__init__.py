@@ -1,0 +1,1 @@
+"""Insights: metric catalogue, fetching, storage, sync job and routes."""

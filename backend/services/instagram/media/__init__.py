@@ -1,0 +1,1 @@
+"""Listing an account's media from Meta."""

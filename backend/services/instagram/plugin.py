@@ -1,0 +1,92 @@
+"""Sets the integration up when its blueprint is registered: config, errors, limits, jobs."""
+import logging
+import time
+
+from backend import errors as envelope
+from backend.extensions import limiter, scheduler
+from backend.logging_setup import install_record_redaction
+# The feature packages' views register themselves on the blueprint when imported.
+from backend.services.instagram.accounts import \
+    routes as account_routes  # noqa: F401
+from backend.services.instagram.accounts.crypto import load_cipher
+from backend.services.instagram.accounts.token_refresh import \
+    refresh_due_tokens
+from backend.services.instagram.cli import instagram_cli
+from backend.services.instagram.core import views as core_views  # noqa: F401
+from backend.services.instagram.core.blueprint import instagram_bp
+from backend.services.instagram.core.error_handlers import handle_graph_error
+from backend.services.instagram.core.metrics import GraphCallObserver, Metrics
+from backend.services.instagram.core.runtime import InstagramRuntime, runtime
+from backend.services.instagram.graph.breaker import CircuitBreaker
+from backend.services.instagram.graph.errors import InstagramAPIError
+from backend.services.instagram.graph.usage import UsageTracker
+from backend.services.instagram.insights import \
+    routes as insight_routes  # noqa: F401
+from backend.services.instagram.insights.catalogue import RejectedMetrics
+from backend.services.instagram.insights.jobs import sync_insights
+from backend.services.instagram.media import \
+    routes as media_routes  # noqa: F401
+from backend.services.instagram.publishing import \
+    routes as publishing_routes  # noqa: F401
+from backend.services.instagram.publishing.jobs import (process_due_posts,
+                                                        purge_old_uploads)
+from backend.services.instagram.settings import resolve
+
+log = logging.getLogger(__name__)
+
+
+@instagram_bp.record_once
+def setup(state):
+    """Runs once, when a host registers the blueprint; nothing happens at import time."""
+    app = state.app
+    install_record_redaction()
+    settings = resolve(app.config)
+    for key, value in settings.items():
+        app.config.setdefault(key, value)
+    metrics = Metrics()
+    app.extensions["instagram"] = InstagramRuntime(
+        settings=settings,
+        cipher=load_cipher(settings["INSTAGRAM_TOKEN_KEYS"],
+                           sandbox=settings["INSTAGRAM_SANDBOX"],
+                           instance_path=app.instance_path),
+        metrics=metrics,
+        # Wall-clock time: Meta's windows are wall-clock hours, and time travel in tests
+        # must move them too.
+        usage=UsageTracker(clock=time.time),
+        breaker=CircuitBreaker(failure_threshold=settings["INSTAGRAM_CIRCUIT_FAILURES"],
+                               cooldown=settings["INSTAGRAM_CIRCUIT_COOLDOWN_SECONDS"]),
+        observer=GraphCallObserver(metrics),
+        rejected_metrics=RejectedMetrics(
+            ttl=settings["INSTAGRAM_REJECTED_METRIC_TTL_HOURS"] * 3600))
+    envelope.init_app(app)
+    app.register_error_handler(InstagramAPIError, handle_graph_error)
+    if "limiter" not in app.extensions:
+        limiter.init_app(app)
+    _limit_blueprint_once()
+    if "scheduler" not in app.extensions:
+        scheduler.init_app(app)
+    scheduler.add_job("instagram_refresh_tokens", refresh_due_tokens,
+                      minutes=settings["INSTAGRAM_REFRESH_INTERVAL_MINUTES"])
+    scheduler.add_job("instagram_publish_posts", process_due_posts,
+                      seconds=settings["INSTAGRAM_PUBLISH_POLL_SECONDS"])
+    scheduler.add_job("instagram_purge_uploads", purge_old_uploads, hours=1)
+    scheduler.add_job("instagram_sync_insights", sync_insights,
+                      minutes=settings["INSTAGRAM_INSIGHTS_SYNC_MINUTES"])
+    app.cli.add_command(instagram_cli)
+    if settings["INSTAGRAM_SANDBOX"]:
+        log.warning("Instagram integration in SANDBOX MODE: Meta URLs point at %s; no real "
+                    "Instagram account can be connected.", settings["INSTAGRAM_SANDBOX_URL"])
+
+
+_limited = []
+
+
+def _limit_blueprint_once():
+    """Per-user limit on every endpoint, read from the current app's settings per request.
+
+    The limiter keeps blueprint limits process-wide, so the limit is added once; a second
+    copy would count each request twice.
+    """
+    if not _limited:
+        limiter.limit(lambda: runtime().settings["INSTAGRAM_RATE_LIMIT"])(instagram_bp)
+        _limited.append(True)

@@ -1,0 +1,1 @@
+"""Checks before anything reaches Meta: caption rules, media specs, probes, uploads, preview."""

@@ -1,0 +1,1 @@
+"""Publishing posts: submission, the container state machine, jobs, quota, routes."""

@@ -1,0 +1,165 @@
+"""Submitting posts (validation, idempotency, quota) and reading them back, per user."""
+import hashlib
+import json
+import os
+import time
+from datetime import timedelta
+
+from flask import current_app, request, url_for
+from sqlalchemy.exc import IntegrityError
+
+from backend.errors import APIError, NotFound
+from backend.extensions import db
+from backend.models import SNSPost, utcnow
+from backend.services.instagram.accounts import connected
+from backend.services.instagram.core import leases
+from backend.services.instagram.core.clients import acting_as
+from backend.services.instagram.core.runtime import runtime
+from backend.services.instagram.preflight.validator import (Validator,
+                                                            item_plan, kind_of)
+from backend.services.instagram.publishing import quota
+from backend.services.instagram.publishing.state_machine import advance
+
+# HTTP status of a post that failed while the request waited, by error category.
+FAILED_STATUS = {"media": 422, "user_fixable": 422, "container_error": 422, "auth": 403,
+                 "permission": 403, "spam_block": 403, "publish_limit": 429,
+                 "rate_limit": 429, "container_expired": 409, "duplicate": 409}
+
+
+def upload_dir():
+    settings = runtime().settings
+    return settings["INSTAGRAM_UPLOAD_DIR"] or os.path.join(current_app.instance_path,
+                                                            "uploads")
+
+
+def public_upload_url(token):
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    return base.rstrip("/") + url_for("instagram.public_upload", token=token)
+
+
+def validator():
+    return Validator(sandbox=runtime().settings["INSTAGRAM_SANDBOX"], upload_dir=upload_dir(),
+                     public_url=public_upload_url)
+
+
+def submit(user_id, post_type, body, idempotency_key=None):
+    """Validate, check the quota, record the post, then publish as far as it goes now.
+
+    Returns (post, created). The same Idempotency-Key with the same body returns the first
+    post without calling Meta; with another body it is refused.
+    """
+    payload = body.model_dump(exclude_none=True)
+    digest = hashlib.sha256(json.dumps([post_type, payload], sort_keys=True).encode()) \
+        .hexdigest()
+    if idempotency_key:
+        existing = _by_key(user_id, idempotency_key)
+        if existing is not None:
+            return _replay(existing, digest), False
+    account = connected.get_owned(user_id, payload["account_id"])
+    if connected.connection_status(account) == "needs_reauth":
+        raise APIError("Instagram no longer accepts this account's connection; connect it "
+                       "again before publishing.", code="account_needs_reauth", status=409)
+    report = validator().check(post_type, payload)
+    if not report["valid"]:
+        raise APIError("The post cannot be published: " + "; ".join(
+            e["message"] for e in report["errors"][:3]), code="validation_failed", status=422,
+            details={"errors": report["errors"], "warnings": report["warnings"]})
+    with acting_as(account) as client:
+        quota.check(account, client)
+    settings = runtime().settings
+    now = utcnow()
+    kind = kind_of(post_type, payload)
+    post = SNSPost(
+        user_id=user_id, account_id=account.id, platform="instagram", post_type=kind,
+        status="pending", caption=report["caption"] or None, request=payload,
+        items=item_plan(kind, payload, report), idempotency_key=idempotency_key,
+        request_hash=digest,
+        deadline_at=now + timedelta(minutes=settings["INSTAGRAM_PUBLISH_DEADLINE_MINUTES"]))
+    db.session.add(post)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent request with the same key won the race
+        db.session.rollback()
+        return _replay(_by_key(user_id, idempotency_key), digest), False
+    # Held like the job's lease: should this request die, the job takes the post over
+    # once the lease lapses (see publish_jobs.due_posts).
+    # The request is its own lease owner: the scheduler thread of this process is another.
+    owner = f"{leases.WORKER_ID}/request"
+    if leases.claim(SNSPost, post.id, settings["INSTAGRAM_LEASE_SECONDS"], owner=owner):
+        try:
+            advance(post, deadline=time.monotonic()
+                    + settings["INSTAGRAM_SYNC_PUBLISH_TIMEOUT"])
+        finally:
+            leases.release(SNSPost, post.id, owner=owner)
+    db.session.refresh(post)
+    return post, True
+
+
+def _by_key(user_id, key):
+    return db.session.execute(db.select(SNSPost).filter_by(
+        user_id=user_id, idempotency_key=key)).scalar_one_or_none()
+
+
+def _replay(post, digest):
+    if post.request_hash != digest:
+        raise APIError("This Idempotency-Key was already used with a different request.",
+                       code="idempotency_key_reused", status=422,
+                       details={"post_id": post.id})
+    return post
+
+
+def response_status(post):
+    """201 published, 202 still in progress; a failure raises the envelope, post included."""
+    if post.status == "published":
+        return 201
+    if post.status in ("failed", "expired"):
+        raise APIError(post.error_message or "Publishing failed.",
+                       code="publish_failed" if post.status == "failed" else "container_expired",
+                       status=FAILED_STATUS.get(post.error_category, 502),
+                       details={"post": serialize(post)})
+    return 202
+
+
+def get_owned(user_id, post_id):
+    post = db.session.get(SNSPost, post_id)
+    if post is None or post.user_id != user_id:
+        raise NotFound("No post with this id.", code="post_not_found")
+    return post
+
+
+def list_owned(user_id, query):
+    stmt = db.select(SNSPost).filter_by(user_id=user_id)
+    if query.account_id is not None:
+        stmt = stmt.filter_by(account_id=query.account_id)
+    if query.status:
+        stmt = stmt.filter_by(status=query.status)
+    if query.before is not None:
+        stmt = stmt.where(SNSPost.id < query.before)
+    rows = db.session.execute(stmt.order_by(SNSPost.id.desc()).limit(query.limit + 1)) \
+        .scalars().all()
+    more = len(rows) > query.limit
+    rows = rows[:query.limit]
+    return {"posts": [serialize(p) for p in rows],
+            "next_before": rows[-1].id if more and rows else None}
+
+
+def status_url(post):
+    return url_for("instagram.post_status", post_id=post.id)
+
+
+def serialize(post):
+    error = None
+    if post.error_message or post.error_code:
+        error = {"code": post.error_code, "subcode": post.error_subcode,
+                 "message": post.error_message, "category": post.error_category}
+    return {
+        "id": post.id, "account_id": post.account_id, "type": post.post_type,
+        "status": post.status, "caption": post.caption, "media_id": post.platform_post_id,
+        "permalink": post.permalink, "media_product_type": post.media_product_type,
+        "error": error, "attempts": post.attempts, "graph_calls": post.graph_calls,
+        "container_id": post.container_id,
+        "items": [{k: i.get(k) for k in ("field", "kind", "url", "container_id", "status")}
+                  for i in post.items],
+        "status_url": status_url(post), "created_at": post.created_at,
+        "updated_at": post.updated_at, "published_at": post.published_at,
+    }

@@ -1,0 +1,136 @@
+"""Thin views of publishing: posts, stories, reels, preview, status, history and uploads."""
+from flask import abort, request, send_file
+
+from backend.auth import current_user_id
+from backend.errors import APIError
+from backend.services.instagram.accounts import connected
+from backend.services.instagram.core.blueprint import api, dump, instagram_bp
+from backend.services.instagram.core.runtime import runtime
+from backend.services.instagram.preflight.preview_page import \
+    render_preview_html
+from backend.services.instagram.preflight.specs import media_summary
+from backend.services.instagram.preflight.uploads import (UploadError,
+                                                          resolve_upload,
+                                                          store_upload)
+from backend.services.instagram.publishing import posts
+from backend.services.instagram.publishing import schemas as schemas
+
+BOTH = ("application/json", "multipart/form-data")
+PUBLISH_ERRORS = (403, 404, 409, 413, 422, 429, 502, 503)
+PUBLISH_DOC = ("201 with the published post when it completed within "
+               "INSTAGRAM_SYNC_PUBLISH_TIMEOUT, otherwise 202 and the work goes on in the "
+               "background; both carry Location. Send an Idempotency-Key header to make "
+               "retries safe. Multipart: a `file` part (image or video) plus the fields.")
+
+
+def _publish(post_type, body):
+    _attach_upload(body)
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= 255:
+        raise APIError("Idempotency-Key must be 1 to 255 characters.", code="validation_error",
+                       status=422)
+    post, _created = posts.submit(current_user_id(), post_type, body, key)
+    status = posts.response_status(post)
+    response, _ = dump(schemas.PostEnvelope, {"post": posts.serialize(post)}, status)
+    response.headers["Location"] = posts.status_url(post)
+    return response, status
+
+
+def _attach_upload(body):
+    """A multipart `file` (or image/video) part becomes an upload the post refers to."""
+    upload = next((request.files[k] for k in ("file", "image", "video") if k in request.files),
+                  None)
+    if upload is None:
+        return
+    stored = _store(upload)
+    body.upload_token = stored.token
+    for key in ("image_url", "video_url"):
+        if hasattr(body, key):
+            setattr(body, key, None)
+
+
+def _store(upload):
+    settings = runtime().settings
+    try:
+        return store_upload(upload.stream, upload.filename or "upload",
+                            upload_dir=posts.upload_dir(),
+                            max_bytes=settings["INSTAGRAM_UPLOAD_MAX_BYTES"], max_width=1440)
+    except UploadError as exc:
+        status = 413 if exc.code == "upload_too_large" else 422
+        raise APIError(exc.message, code=exc.code, status=status)
+
+
+def _publish_endpoint(path, summary, model, post_type):
+    """Register one publish endpoint; the three differ only in path, body and type."""
+    def view(body):
+        return _publish(post_type, body)
+    view.__name__ = f"publish_{post_type}"
+    api.route(instagram_bp, path, "POST", summary, body=model, response=schemas.PostEnvelope,
+              status=201, errors=PUBLISH_ERRORS, content_types=BOTH, description=PUBLISH_DOC,
+              extra_responses={"202": {"description": "Accepted; publishing goes on"}})(view)
+
+
+_publish_endpoint("/posts", "Publish a feed image or a carousel", schemas.FeedPostRequest,
+                  "feed")
+_publish_endpoint("/stories", "Publish a story (image or video)", schemas.StoryRequest, "story")
+_publish_endpoint("/reels", "Publish a reel", schemas.ReelRequest, "reel")
+
+
+@api.route(instagram_bp, "/preview", "POST", "Validate and preview a post; no Graph call",
+           body=schemas.PreviewRequest, response=schemas.PreviewOut, errors=(404, 413),
+           content_types=BOTH, description="JSON report, or the post rendered as in the "
+           "Instagram feed with Accept: text/html.")
+def preview(body):
+    _attach_upload(body)
+    payload = body.model_dump(exclude_none=True)
+    post_type = payload.pop("type")
+    account = None
+    if body.account_id is not None:
+        account = connected.get_owned(current_user_id(), body.account_id)
+    report = posts.validator().check(post_type, payload)
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+        owner = account and {"username": account.username,
+                             "profile_picture_url": (account.profile or {}).get(
+                                 "profile_picture_url")}
+        return render_preview_html(report, owner), 200, {"Content-Type": "text/html"}
+    return dump(schemas.PreviewOut, report)
+
+
+@api.route(instagram_bp, "/posts/<int:post_id>/status", "GET", "A post's publishing status",
+           response=schemas.PostEnvelope, errors=(404,))
+def post_status(post_id):
+    return dump(schemas.PostEnvelope,
+                {"post": posts.serialize(posts.get_owned(current_user_id(), post_id))})
+
+
+@api.route(instagram_bp, "/posts", "GET", "The caller's posts, newest first",
+           query=schemas.PostListQuery, response=schemas.PostList)
+def list_posts(query):
+    return dump(schemas.PostList, posts.list_owned(current_user_id(), query))
+
+
+@api.route(instagram_bp, "/uploads", "POST", "Upload an image or video for later posts",
+           response=schemas.UploadOut, status=201, errors=(413, 422),
+           content_types=("multipart/form-data",), description="Images are re-encoded to "
+           "JPEG, EXIF orientation applied, metadata (GPS) stripped.")
+def upload():
+    part = next((request.files[k] for k in ("file", "image", "video") if k in request.files),
+                None)
+    if part is None:
+        raise APIError("Send the file as a multipart part named `file`.", code="file_missing",
+                       status=422)
+    stored = _store(part)
+    url = posts.public_upload_url(stored.token)
+    return dump(schemas.UploadOut, {"upload_token": stored.token, "url": url, "media": {
+        "field": "file", "url": url, **media_summary(stored.info, hosted_by_platform=True)}},
+        201)
+
+
+@instagram_bp.get("/uploads/<token>")
+def public_upload(token):
+    """Public, unguessable URL so Meta can fetch uploaded media (no JWT, by design)."""
+    path = resolve_upload(posts.upload_dir(), token.rsplit(".", 1)[0])
+    if path is None:
+        abort(404)
+    mimetype = "image/jpeg" if path.endswith(".jpg") else "video/mp4"
+    return send_file(path, mimetype=mimetype, conditional=True, max_age=3600)
