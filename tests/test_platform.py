@@ -105,13 +105,31 @@ def test_every_setting_is_documented_in_env_example():
     from pathlib import Path
 
     from backend.config import host_settings
-    from backend.services.instagram.settings import DEFAULTS
+    from backend.services.instagram.settings import KEYS
     text = Path(__file__).resolve().parent.parent.joinpath(".env.example").read_text()
     documented = {line.split("=")[0] for line in text.splitlines()
                   if line and not line.startswith("#")}
     host_keys = {"SECRET_KEY", "JWT_SECRET_KEY", "JWT_ACCESS_TOKEN_MINUTES", "DATABASE_URL",
                  "MAX_CONTENT_LENGTH", "SCHEDULER_ENABLED", "RATELIMIT_STORAGE_URI",
                  "RATELIMIT_ENABLED", "LOG_LEVEL", "PUBLIC_BASE_URL"}
-    assert set(DEFAULTS) - documented == set()
+    assert set(KEYS) - documented == set()
     assert host_keys - documented == set()
     assert len(host_settings({})) >= 9
+
+
+@pytest.mark.parametrize("key,value", [("INSTAGRAM_LEASE_SECONDS", "abc"),
+                                       ("INSTAGRAM_SANDBOX", "maybe"),
+                                       ("INSTAGRAM_INSIGHTS_BUDGET_SHARE", "2"),
+                                       ("INSTAGRAM_GRAPH_URL", "graph.instagram.com")])
+def test_a_bad_setting_fails_start_up_naming_the_variable(tmp_path, monkeypatch, key, value):
+    from backend.services.instagram.settings import SettingsError
+    monkeypatch.setenv(key, value)
+    with pytest.raises(SettingsError, match=key):
+        create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40})
+
+
+def test_a_bad_secret_is_named_but_never_echoed(tmp_path):
+    from backend.services.instagram.settings import SettingsError, resolve
+    with pytest.raises(SettingsError) as caught:
+        resolve({"INSTAGRAM_APP_SECRET": ["not", "text"]}, {})
+    assert "INSTAGRAM_APP_SECRET" in str(caught.value) and "not" not in str(caught.value)

@@ -74,7 +74,7 @@ def test_rotate_keys_cli_reencrypts_every_token(app, live, live_user, connect_ac
     from backend.services.instagram.accounts.crypto import TokenCipher
     connect_account(live_user())
     new = Fernet.generate_key().decode()
-    old = app.extensions["instagram"].settings["INSTAGRAM_TOKEN_KEYS"]
+    old = app.extensions["instagram"].settings.INSTAGRAM_TOKEN_KEYS
     app.extensions["instagram"].cipher = TokenCipher([new, old])
     result = app.test_cli_runner().invoke(args=["instagram", "rotate-keys"])
     assert "re-encrypted 1 token(s)" in result.output

@@ -8,11 +8,11 @@ import time_machine
 from backend.extensions import db, scheduler
 from backend.models import SNSAccount, SNSAnalytics, SNSPost, utcnow
 from backend.services.instagram.insights.jobs import next_check, sync_insights
-from backend.services.instagram.settings import DEFAULTS
+from backend.services.instagram.settings import resolve
 from tests.insights.test_insights_e2e import Insights
 
 pytestmark = pytest.mark.e2e
-SETTINGS = {key: default for key, (default, _kind) in DEFAULTS.items()}
+SETTINGS = resolve({}, {})
 H = timedelta(hours=1)
 
 
@@ -121,7 +121,7 @@ def test_one_account_never_starves_another(setup, app, live_user, connect_accoun
     other = Insights(setup.live, setup.sandbox, headers,
                      connect_account(headers, persona="creator"))
     quiet = other.publish(app, "/posts", {"image_url": other.image()})
-    runtime(app).settings["INSTAGRAM_INSIGHTS_BATCH_SIZE"] = 2
+    runtime(app).settings.INSTAGRAM_INSIGHTS_BATCH_SIZE = 2
     stats = run_sync(app, start + 2 * H)
     assert stats["posts_available"] == 3
     assert [fetches(app, p["id"]) for p in busy] == [1, 1, 0]

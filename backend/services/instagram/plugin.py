@@ -41,23 +41,23 @@ def setup(state):
     app = state.app
     install_record_redaction()
     settings = resolve(app.config)
-    for key, value in settings.items():
+    for key, value in settings.model_dump().items():
         app.config.setdefault(key, value)
     metrics = Metrics()
     app.extensions["instagram"] = InstagramRuntime(
         settings=settings,
-        cipher=load_cipher(settings["INSTAGRAM_TOKEN_KEYS"],
-                           sandbox=settings["INSTAGRAM_SANDBOX"],
+        cipher=load_cipher(settings.INSTAGRAM_TOKEN_KEYS,
+                           sandbox=settings.INSTAGRAM_SANDBOX,
                            instance_path=app.instance_path),
         metrics=metrics,
         # Wall-clock time: Meta's windows are wall-clock hours, and time travel in tests
         # must move them too.
         usage=UsageTracker(clock=time.time),
-        breaker=CircuitBreaker(failure_threshold=settings["INSTAGRAM_CIRCUIT_FAILURES"],
-                               cooldown=settings["INSTAGRAM_CIRCUIT_COOLDOWN_SECONDS"]),
+        breaker=CircuitBreaker(failure_threshold=settings.INSTAGRAM_CIRCUIT_FAILURES,
+                               cooldown=settings.INSTAGRAM_CIRCUIT_COOLDOWN_SECONDS),
         observer=GraphCallObserver(metrics),
         rejected_metrics=RejectedMetrics(
-            ttl=settings["INSTAGRAM_REJECTED_METRIC_TTL_HOURS"] * 3600))
+            ttl=settings.INSTAGRAM_REJECTED_METRIC_TTL_HOURS * 3600))
     envelope.init_app(app)
     app.register_error_handler(InstagramAPIError, handle_graph_error)
     if "limiter" not in app.extensions:
@@ -66,16 +66,16 @@ def setup(state):
     if "scheduler" not in app.extensions:
         scheduler.init_app(app)
     scheduler.add_job("instagram_refresh_tokens", refresh_due_tokens,
-                      minutes=settings["INSTAGRAM_REFRESH_INTERVAL_MINUTES"])
+                      minutes=settings.INSTAGRAM_REFRESH_INTERVAL_MINUTES)
     scheduler.add_job("instagram_publish_posts", process_due_posts,
-                      seconds=settings["INSTAGRAM_PUBLISH_POLL_SECONDS"])
+                      seconds=settings.INSTAGRAM_PUBLISH_POLL_SECONDS)
     scheduler.add_job("instagram_purge_uploads", purge_old_uploads, hours=1)
     scheduler.add_job("instagram_sync_insights", sync_insights,
-                      minutes=settings["INSTAGRAM_INSIGHTS_SYNC_MINUTES"])
+                      minutes=settings.INSTAGRAM_INSIGHTS_SYNC_MINUTES)
     app.cli.add_command(instagram_cli)
-    if settings["INSTAGRAM_SANDBOX"]:
+    if settings.INSTAGRAM_SANDBOX:
         log.warning("Instagram integration in SANDBOX MODE: Meta URLs point at %s; no real "
-                    "Instagram account can be connected.", settings["INSTAGRAM_SANDBOX_URL"])
+                    "Instagram account can be connected.", settings.INSTAGRAM_SANDBOX_URL)
 
 
 _limited = []
@@ -88,5 +88,5 @@ def _limit_blueprint_once():
     copy would count each request twice.
     """
     if not _limited:
-        limiter.limit(lambda: runtime().settings["INSTAGRAM_RATE_LIMIT"])(instagram_bp)
+        limiter.limit(lambda: runtime().settings.INSTAGRAM_RATE_LIMIT)(instagram_bp)
         _limited.append(True)

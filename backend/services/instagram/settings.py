@@ -1,7 +1,10 @@
-"""The integration's config keys, their defaults, and sandbox-mode resolution (no Flask)."""
-import os
+"""The integration's settings: one typed object resolved once, with sandbox-mode defaults."""
+from __future__ import annotations
 
-from backend.config import TRUE_WORDS
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 META_HOSTS = {
     "INSTAGRAM_GRAPH_URL": ("https://graph.instagram.com", "graph.instagram.com"),
@@ -23,93 +26,143 @@ FACEBOOK_LOGIN_SCOPES = ("instagram_basic", "instagram_content_publish",
                          "instagram_manage_comments", "instagram_manage_insights",
                          "pages_show_list", "pages_read_engagement", "business_management")
 
-# Key -> (default, type). Each is documented in .env.example.
-DEFAULTS = {
-    "INSTAGRAM_APP_ID": (None, str),
-    "INSTAGRAM_APP_SECRET": (None, str),
-    "INSTAGRAM_FACEBOOK_APP_ID": (None, str),
-    "INSTAGRAM_FACEBOOK_APP_SECRET": (None, str),
-    "INSTAGRAM_REDIRECT_URI": (None, str),
-    "INSTAGRAM_SANDBOX": (None, bool),
-    "INSTAGRAM_SANDBOX_URL": ("http://127.0.0.1:8001", str),
-    "INSTAGRAM_GRAPH_VERSION": ("v25.0", str),
-    "INSTAGRAM_DEFAULT_LOGIN": ("instagram", str),
-    "INSTAGRAM_SCOPES": (",".join(INSTAGRAM_LOGIN_SCOPES), str),
-    "INSTAGRAM_FACEBOOK_SCOPES": (",".join(FACEBOOK_LOGIN_SCOPES), str),
-    "INSTAGRAM_FACEBOOK_CONFIG_ID": (None, str),
-    "INSTAGRAM_TOKEN_KEYS": (None, str),
-    "INSTAGRAM_STATE_TTL_SECONDS": (600, int),
-    "INSTAGRAM_HTTP_CONNECT_TIMEOUT": (3.05, float),
-    "INSTAGRAM_HTTP_READ_TIMEOUT": (20.0, float),
-    "INSTAGRAM_MAX_RETRIES": (3, int),
-    "INSTAGRAM_RETRY_WAIT_MAX": (8.0, float),
-    "INSTAGRAM_APPSECRET_PROOF": (True, bool),
-    "INSTAGRAM_CIRCUIT_FAILURES": (5, int),
-    "INSTAGRAM_CIRCUIT_COOLDOWN_SECONDS": (30.0, float),
-    "INSTAGRAM_RATE_LIMIT": ("120/minute;2000/hour", str),
-    "INSTAGRAM_CONNECT_RATE_LIMIT": ("20/minute", str),
-    "INSTAGRAM_REFRESH_INTERVAL_MINUTES": (60, int),
-    "INSTAGRAM_REFRESH_DAYS_LEFT": (50, int),
-    "INSTAGRAM_EXPIRY_WARNING_DAYS": (7, int),
-    "INSTAGRAM_LEASE_SECONDS": (300, int),
-    "INSTAGRAM_SYNC_PUBLISH_TIMEOUT": (10.0, float),
-    "INSTAGRAM_PUBLISH_POLL_SECONDS": (5, int),
-    "INSTAGRAM_PUBLISH_DEADLINE_MINUTES": (20, int),
-    "INSTAGRAM_QUOTA_CACHE_SECONDS": (300, int),
-    "INSTAGRAM_UPLOAD_DIR": (None, str),
-    "INSTAGRAM_UPLOAD_MAX_BYTES": (100 * 1024 * 1024, int),
-    "INSTAGRAM_UPLOAD_RETENTION_HOURS": (24, int),
-    "INSTAGRAM_INSIGHTS_CACHE_SECONDS": (900, int),
-    "INSTAGRAM_INSIGHTS_SYNC_MINUTES": (15, int),
-    "INSTAGRAM_INSIGHTS_SCHEDULE_HOURS": ("1,6,24", str),
-    "INSTAGRAM_STORY_INSIGHTS_HOURS": ("1,6,22", str),
-    "INSTAGRAM_INSIGHTS_MAX_AGE_DAYS": (30, int),
-    "INSTAGRAM_INSIGHTS_BUDGET_SHARE": (0.5, float),
-    "INSTAGRAM_INSIGHTS_BATCH_SIZE": (200, int),
-    "INSTAGRAM_ACCOUNT_INSIGHTS_METRICS": (None, str),
-    "INSTAGRAM_REJECTED_METRIC_TTL_HOURS": (24, int),
-}
-for _key, (_default, _kind) in META_HOSTS.items():
-    DEFAULTS[_key] = (None, str)
+# Values never echoed in a settings error.
+SECRET_KEYS = {"INSTAGRAM_APP_SECRET", "INSTAGRAM_FACEBOOK_APP_SECRET", "INSTAGRAM_TOKEN_KEYS"}
+
+HOURS_LIST = r"^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$"
 
 
-def _coerce(value, kind):
-    if value is None or kind is str:
+class SettingsError(ValueError):
+    """A setting has a value the integration cannot use; the message names the variable."""
+
+
+class InstagramSettings(BaseSettings):
+    """Every INSTAGRAM_* key (each documented in .env.example), typed and checked.
+
+    Order: the host's Flask config, then the environment, then the defaults below. With
+    no app credentials (or INSTAGRAM_SANDBOX=true) every Meta URL points at the sandbox.
+    """
+
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore",
+                                      env_ignore_empty=True, validate_assignment=True)
+
+    INSTAGRAM_APP_ID: str | None = None
+    INSTAGRAM_APP_SECRET: str | None = None
+    INSTAGRAM_FACEBOOK_APP_ID: str | None = None
+    INSTAGRAM_FACEBOOK_APP_SECRET: str | None = None
+    INSTAGRAM_REDIRECT_URI: str | None = None
+    INSTAGRAM_SANDBOX: bool | None = None
+    INSTAGRAM_SANDBOX_URL: str = "http://127.0.0.1:8001"
+    INSTAGRAM_GRAPH_VERSION: str = Field("v25.0", pattern=r"^v\d+\.\d+$")
+    INSTAGRAM_DEFAULT_LOGIN: Literal["instagram", "facebook"] = "instagram"
+    INSTAGRAM_SCOPES: str = ",".join(INSTAGRAM_LOGIN_SCOPES)
+    INSTAGRAM_FACEBOOK_SCOPES: str = ",".join(FACEBOOK_LOGIN_SCOPES)
+    INSTAGRAM_FACEBOOK_CONFIG_ID: str | None = None
+    INSTAGRAM_TOKEN_KEYS: str | None = None
+    INSTAGRAM_STATE_TTL_SECONDS: int = Field(600, gt=0)
+    INSTAGRAM_HTTP_CONNECT_TIMEOUT: float = Field(3.05, gt=0)
+    INSTAGRAM_HTTP_READ_TIMEOUT: float = Field(20.0, gt=0)
+    INSTAGRAM_MAX_RETRIES: int = Field(3, ge=0)
+    INSTAGRAM_RETRY_WAIT_MAX: float = Field(8.0, ge=0)
+    INSTAGRAM_APPSECRET_PROOF: bool = True
+    INSTAGRAM_CIRCUIT_FAILURES: int = Field(5, gt=0)
+    INSTAGRAM_CIRCUIT_COOLDOWN_SECONDS: float = Field(30.0, gt=0)
+    INSTAGRAM_RATE_LIMIT: str = "120/minute;2000/hour"
+    INSTAGRAM_CONNECT_RATE_LIMIT: str = "20/minute"
+    INSTAGRAM_REFRESH_INTERVAL_MINUTES: int = Field(60, gt=0)
+    INSTAGRAM_REFRESH_DAYS_LEFT: int = Field(50, gt=0, le=60)
+    INSTAGRAM_EXPIRY_WARNING_DAYS: int = Field(7, ge=0)
+    INSTAGRAM_LEASE_SECONDS: int = Field(300, gt=0)
+    INSTAGRAM_JOB_MAX_FAILURES: int = Field(3, gt=0)
+    INSTAGRAM_SYNC_PUBLISH_TIMEOUT: float = Field(10.0, ge=0)
+    INSTAGRAM_PUBLISH_POLL_SECONDS: int = Field(5, gt=0)
+    INSTAGRAM_PUBLISH_DEADLINE_MINUTES: int = Field(20, gt=0)
+    INSTAGRAM_QUOTA_CACHE_SECONDS: int = Field(300, ge=0)
+    INSTAGRAM_UPLOAD_DIR: str | None = None
+    INSTAGRAM_UPLOAD_MAX_BYTES: int = Field(100 * 1024 * 1024, gt=0)
+    INSTAGRAM_UPLOAD_RETENTION_HOURS: int = Field(24, ge=0)
+    INSTAGRAM_INSIGHTS_CACHE_SECONDS: int = Field(900, ge=0)
+    INSTAGRAM_INSIGHTS_SYNC_MINUTES: int = Field(15, gt=0)
+    INSTAGRAM_INSIGHTS_SCHEDULE_HOURS: str = Field("1,6,24", pattern=HOURS_LIST)
+    INSTAGRAM_STORY_INSIGHTS_HOURS: str = Field("1,6,22", pattern=HOURS_LIST)
+    INSTAGRAM_INSIGHTS_MAX_AGE_DAYS: int = Field(30, gt=0)
+    INSTAGRAM_INSIGHTS_BUDGET_SHARE: float = Field(0.5, gt=0, le=1)
+    INSTAGRAM_INSIGHTS_BATCH_SIZE: int = Field(200, gt=0)
+    INSTAGRAM_ACCOUNT_INSIGHTS_METRICS: str | None = None
+    INSTAGRAM_REJECTED_METRIC_TTL_HOURS: int = Field(24, ge=0)
+    # Meta's base URLs; empty means Meta's own hosts, or the sandbox's in sandbox mode.
+    INSTAGRAM_GRAPH_URL: str | None = None
+    FACEBOOK_GRAPH_URL: str | None = None
+    INSTAGRAM_OAUTH_URL: str | None = None
+    INSTAGRAM_DIALOG_URL: str | None = None
+    FACEBOOK_DIALOG_URL: str | None = None
+    INSTAGRAM_RUPLOAD_URL: str | None = None
+
+    @field_validator(*META_HOSTS, "INSTAGRAM_SANDBOX_URL", "INSTAGRAM_REDIRECT_URI")
+    @classmethod
+    def _http_url(cls, value):
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
         return value
-    if kind is bool:
-        return value if isinstance(value, bool) else str(value).strip().lower() in TRUE_WORDS
-    return kind(value)
+
+    @model_validator(mode="after")
+    def _resolve_hosts(self):
+        # Assignments below re-run validation (validate_assignment): set via __dict__.
+        values = self.__dict__
+        if values["INSTAGRAM_SANDBOX"] is None:
+            values["INSTAGRAM_SANDBOX"] = not values["INSTAGRAM_APP_ID"]
+        if values["INSTAGRAM_SANDBOX"]:
+            root = values["INSTAGRAM_SANDBOX_URL"].rstrip("/")
+            for key, (_real, host) in META_HOSTS.items():
+                values[key] = values[key] or f"{root}/{host}"
+            values["INSTAGRAM_APP_ID"] = values["INSTAGRAM_APP_ID"] or SANDBOX_APP_ID
+            values["INSTAGRAM_APP_SECRET"] = values["INSTAGRAM_APP_SECRET"] or SANDBOX_APP_SECRET
+        else:
+            for key, (real, _host) in META_HOSTS.items():
+                values[key] = values[key] or real
+        values["INSTAGRAM_FACEBOOK_APP_ID"] = (values["INSTAGRAM_FACEBOOK_APP_ID"]
+                                               or values["INSTAGRAM_APP_ID"])
+        values["INSTAGRAM_FACEBOOK_APP_SECRET"] = (values["INSTAGRAM_FACEBOOK_APP_SECRET"]
+                                                   or values["INSTAGRAM_APP_SECRET"])
+        for key in META_HOSTS:
+            values[key] = values[key].rstrip("/")
+        return self
+
+    def scopes(self, login_type):
+        """The scopes asked for in one login flow's dialog, as a list."""
+        text = self.INSTAGRAM_SCOPES if login_type == "instagram" \
+            else self.INSTAGRAM_FACEBOOK_SCOPES
+        return [s for s in (p.strip() for p in text.replace(" ", ",").split(",")) if s]
+
+    def hours(self, key):
+        """A comma-separated hours setting ("1,6,24") as sorted floats."""
+        return sorted(float(h) for h in str(getattr(self, key)).split(",") if h.strip())
+
+
+KEYS = tuple(InstagramSettings.model_fields)
 
 
 def resolve(config, environ=None):
-    """Settings for the integration: the host's config first, then the environment, then
-    defaults. Sandbox mode (no app credentials) points every Meta URL at the sandbox."""
-    env = os.environ if environ is None else environ
-    out = {}
-    for key, (default, kind) in DEFAULTS.items():
-        value = config.get(key)
-        if value is None or value == "":
-            value = env.get(key) or None
-        out[key] = default if value is None else _coerce(value, kind)
-    if out["INSTAGRAM_SANDBOX"] is None:
-        out["INSTAGRAM_SANDBOX"] = not out["INSTAGRAM_APP_ID"]
-    if out["INSTAGRAM_SANDBOX"]:
-        root = out["INSTAGRAM_SANDBOX_URL"].rstrip("/")
-        for key, (_real, host) in META_HOSTS.items():
-            out[key] = out[key] or f"{root}/{host}"
-        out["INSTAGRAM_APP_ID"] = out["INSTAGRAM_APP_ID"] or SANDBOX_APP_ID
-        out["INSTAGRAM_APP_SECRET"] = out["INSTAGRAM_APP_SECRET"] or SANDBOX_APP_SECRET
-    else:
-        for key, (real, _host) in META_HOSTS.items():
-            out[key] = out[key] or real
-    out["INSTAGRAM_FACEBOOK_APP_ID"] = out["INSTAGRAM_FACEBOOK_APP_ID"] or out["INSTAGRAM_APP_ID"]
-    out["INSTAGRAM_FACEBOOK_APP_SECRET"] = (out["INSTAGRAM_FACEBOOK_APP_SECRET"]
-                                            or out["INSTAGRAM_APP_SECRET"])
-    for key in META_HOSTS:
-        out[key] = out[key].rstrip("/")
-    return out
+    """InstagramSettings from the host's config, then the environment (or `environ`).
+
+    Raises SettingsError naming the variable when a value is unusable, so a bad .env
+    fails start-up instead of the first request that needs it.
+    """
+    given = {k: config[k] for k in KEYS if config.get(k) not in (None, "")}
+    try:
+        if environ is None:
+            return InstagramSettings(**given)
+        env = {k: v for k, v in environ.items() if k in KEYS and v not in (None, "")}
+        return InstagramSettings.model_validate({**env, **given})
+    except ValidationError as exc:
+        raise SettingsError(_explain(exc)) from None
 
 
-def scopes(settings, login_type):
-    key = "INSTAGRAM_SCOPES" if login_type == "instagram" else "INSTAGRAM_FACEBOOK_SCOPES"
-    return [s for s in (p.strip() for p in settings[key].replace(" ", ",").split(",")) if s]
+def _explain(exc):
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(p) for p in error["loc"]) or "settings"
+        shown = "" if key in SECRET_KEYS or "input" not in error \
+            else f" (got {error['input']!r})"
+        lines.append(f"{key}: {error['msg']}{shown}")
+    return "invalid Instagram settings: " + "; ".join(lines)

@@ -10,7 +10,6 @@ from backend.services.instagram.accounts import connected, oauth_state
 from backend.services.instagram.core.clients import make_client
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
-from backend.services.instagram.settings import scopes
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +26,8 @@ class ConnectError(APIError):
 def redirect_uri():
     """The callback URL Meta redirects to: configured, or this platform's own URL."""
     settings = runtime().settings
-    uri = settings["INSTAGRAM_REDIRECT_URI"] or url_for("instagram.callback", _external=True)
-    if not settings["INSTAGRAM_SANDBOX"] and urlparse(uri).scheme != "https":
+    uri = settings.INSTAGRAM_REDIRECT_URI or url_for("instagram.callback", _external=True)
+    if not settings.INSTAGRAM_SANDBOX and urlparse(uri).scheme != "https":
         raise APIError("INSTAGRAM_REDIRECT_URI must be an https URL outside sandbox mode.",
                        code="redirect_uri_not_https", status=500)
     return uri
@@ -37,27 +36,27 @@ def redirect_uri():
 def start_authorization(user_id, login=None):
     """Issue a state bound to the user and flow and build the Meta dialog URL."""
     settings = runtime().settings
-    login = login or settings["INSTAGRAM_DEFAULT_LOGIN"]
+    login = login or settings.INSTAGRAM_DEFAULT_LOGIN
     uri = redirect_uri()
-    state, row = oauth_state.issue(user_id, login, uri, settings["INSTAGRAM_STATE_TTL_SECONDS"])
+    state, row = oauth_state.issue(user_id, login, uri, settings.INSTAGRAM_STATE_TTL_SECONDS)
     return {"authorize_url": dialog_url(settings, login, state, uri), "state": state,
             "expires_at": row.expires_at, "login": login}
 
 
 def dialog_url(settings, login, state, uri):
     if login == "instagram":
-        params = {"client_id": settings["INSTAGRAM_APP_ID"], "redirect_uri": uri,
-                  "response_type": "code", "scope": ",".join(scopes(settings, login)),
+        params = {"client_id": settings.INSTAGRAM_APP_ID, "redirect_uri": uri,
+                  "response_type": "code", "scope": ",".join(settings.scopes(login)),
                   "state": state, "enable_fb_login": "0"}
-        return f"{settings['INSTAGRAM_DIALOG_URL']}/oauth/authorize?{urlencode(params)}"
-    params = {"client_id": settings["INSTAGRAM_FACEBOOK_APP_ID"], "redirect_uri": uri,
+        return f"{settings.INSTAGRAM_DIALOG_URL}/oauth/authorize?{urlencode(params)}"
+    params = {"client_id": settings.INSTAGRAM_FACEBOOK_APP_ID, "redirect_uri": uri,
               "response_type": "code", "state": state}
-    if settings["INSTAGRAM_FACEBOOK_CONFIG_ID"]:
-        params["config_id"] = settings["INSTAGRAM_FACEBOOK_CONFIG_ID"]
+    if settings.INSTAGRAM_FACEBOOK_CONFIG_ID:
+        params["config_id"] = settings.INSTAGRAM_FACEBOOK_CONFIG_ID
     else:
-        params["scope"] = ",".join(scopes(settings, login))
-    version = settings["INSTAGRAM_GRAPH_VERSION"]
-    return f"{settings['FACEBOOK_DIALOG_URL']}/{version}/dialog/oauth?{urlencode(params)}"
+        params["scope"] = ",".join(settings.scopes(login))
+    version = settings.INSTAGRAM_GRAPH_VERSION
+    return f"{settings.FACEBOOK_DIALOG_URL}/{version}/dialog/oauth?{urlencode(params)}"
 
 
 def complete_authorization(query):
@@ -123,7 +122,7 @@ def _connect_instagram(row, code):
             "Instagram app (Settings > Account type and tools), then connect again.",
             code="personal_account_not_supported", status=422,
             details={"account_type": profile.get("account_type")})
-    requested = set(scopes(runtime().settings, "instagram"))
+    requested = set(runtime().settings.scopes("instagram"))
     return connected.upsert_connected(
         user_id=row.user_id, login_type="instagram",
         ig_user_id=str(profile.get("user_id") or short["user_id"]),
@@ -143,7 +142,7 @@ def _connect_facebook(row, code):
     check = client.debug_token(long["access_token"])
     # The token must be valid and issued to this app, not one substituted from another app.
     if not check.get("is_valid") or str(check.get("app_id")) != str(
-            runtime().settings["INSTAGRAM_FACEBOOK_APP_ID"]):
+            runtime().settings.INSTAGRAM_FACEBOOK_APP_ID):
         raise ConnectError("Meta reports that the token is not valid for this app; connect "
                            "again.", code="token_not_for_this_app", status=502)
     data_access = check.get("data_access_expires_at")

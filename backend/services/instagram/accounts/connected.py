@@ -108,7 +108,7 @@ def connection_status(account, now=None):
         return "needs_reauth"
     if missing_permissions(account):
         return "missing_permissions"
-    warning = timedelta(days=runtime().settings["INSTAGRAM_EXPIRY_WARNING_DAYS"])
+    warning = timedelta(days=runtime().settings.INSTAGRAM_EXPIRY_WARNING_DAYS)
     if account.token_expires_at is not None and account.token_expires_at - now <= warning:
         return "expiring"
     return "active"
@@ -155,7 +155,7 @@ def status_report(account):
     next_refresh = None
     if account.login_type == "instagram" and expires is not None and status != "needs_reauth":
         earliest = account.token_issued_at + timedelta(hours=24)
-        due = expires - timedelta(days=runtime().settings["INSTAGRAM_REFRESH_DAYS_LEFT"])
+        due = expires - timedelta(days=runtime().settings.INSTAGRAM_REFRESH_DAYS_LEFT)
         next_refresh = max(earliest, due)
     action = ACTIONS.get(status)
     if action:

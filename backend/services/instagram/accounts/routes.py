@@ -16,7 +16,7 @@ from backend.services.instagram.core.runtime import runtime
            body=schemas.AuthorizeRequest, response=schemas.AuthorizeResponse,
            description="Returns Meta's authorisation dialog URL with a fresh state (valid "
                        "INSTAGRAM_STATE_TTL_SECONDS, single use, bound to the caller).")
-@limiter.limit(lambda: runtime().settings["INSTAGRAM_CONNECT_RATE_LIMIT"])
+@limiter.limit(lambda: runtime().settings.INSTAGRAM_CONNECT_RATE_LIMIT)
 def authorize(body):
     return dump(schemas.AuthorizeResponse,
                 connect.start_authorization(current_user_id(), body.login))

@@ -100,8 +100,8 @@ def refresh_due_tokens(app):
     """Scheduler job: refresh every due token, each under a lease so one process does it."""
     settings = runtime(app).settings
     done = failed = 0
-    for account_id in due_accounts(utcnow(), settings["INSTAGRAM_REFRESH_DAYS_LEFT"]):
-        if not leases.claim(SNSAccount, account_id, settings["INSTAGRAM_LEASE_SECONDS"]):
+    for account_id in due_accounts(utcnow(), settings.INSTAGRAM_REFRESH_DAYS_LEFT):
+        if not leases.claim(SNSAccount, account_id, settings.INSTAGRAM_LEASE_SECONDS):
             continue
         try:
             account = db.session.get(SNSAccount, account_id)

@@ -15,25 +15,25 @@ def client_settings(settings, login_type):
     """ClientSettings for one login flow: each flow has its own app credentials."""
     facebook = login_type == "facebook"
     return ClientSettings(
-        app_id=settings["INSTAGRAM_FACEBOOK_APP_ID" if facebook else "INSTAGRAM_APP_ID"],
-        app_secret=settings["INSTAGRAM_FACEBOOK_APP_SECRET" if facebook
-                            else "INSTAGRAM_APP_SECRET"],
-        graph_url=settings["INSTAGRAM_GRAPH_URL"],
-        facebook_graph_url=settings["FACEBOOK_GRAPH_URL"],
-        oauth_url=settings["INSTAGRAM_OAUTH_URL"],
-        rupload_url=settings["INSTAGRAM_RUPLOAD_URL"],
-        graph_version=settings["INSTAGRAM_GRAPH_VERSION"],
-        timeout=(settings["INSTAGRAM_HTTP_CONNECT_TIMEOUT"],
-                 settings["INSTAGRAM_HTTP_READ_TIMEOUT"]),
-        max_retries=settings["INSTAGRAM_MAX_RETRIES"],
-        appsecret_proof=settings["INSTAGRAM_APPSECRET_PROOF"],
+        app_id=settings.INSTAGRAM_FACEBOOK_APP_ID if facebook else settings.INSTAGRAM_APP_ID,
+        app_secret=(settings.INSTAGRAM_FACEBOOK_APP_SECRET if facebook
+                    else settings.INSTAGRAM_APP_SECRET),
+        graph_url=settings.INSTAGRAM_GRAPH_URL,
+        facebook_graph_url=settings.FACEBOOK_GRAPH_URL,
+        oauth_url=settings.INSTAGRAM_OAUTH_URL,
+        rupload_url=settings.INSTAGRAM_RUPLOAD_URL,
+        graph_version=settings.INSTAGRAM_GRAPH_VERSION,
+        timeout=(settings.INSTAGRAM_HTTP_CONNECT_TIMEOUT,
+                 settings.INSTAGRAM_HTTP_READ_TIMEOUT),
+        max_retries=settings.INSTAGRAM_MAX_RETRIES,
+        appsecret_proof=settings.INSTAGRAM_APPSECRET_PROOF,
     )
 
 
 def make_client(login_type, access_token=None, app=None):
     """A client for one login flow, optionally with a token (e.g. during OAuth)."""
     rt = runtime(app)
-    wait = rt.settings["INSTAGRAM_RETRY_WAIT_MAX"]
+    wait = rt.settings.INSTAGRAM_RETRY_WAIT_MAX
     return InstagramAPI.from_settings(
         client_settings(rt.settings, login_type), access_token, login_type,
         session=rt.session, usage=rt.usage, breaker=rt.breaker, observer=rt.observer,

@@ -81,7 +81,7 @@ def report(user_id, account_id, query):
 def plan(names, metric_type, breakdown):
     """Group metrics into the calls Meta accepts; the rest is reported with why."""
     rt = runtime()
-    version = rt.settings["INSTAGRAM_GRAPH_VERSION"]
+    version = rt.settings.INSTAGRAM_GRAPH_VERSION
     unavailable, totals, split, series, lifetime, demographics = {}, [], [], [], [], []
     for name in dict.fromkeys(names):
         why = account_metric_status(name)
@@ -111,7 +111,7 @@ def fetch_and_store(account, names, since, until, *, metric_type="total_value",
     """
     now = now or utcnow()
     rt = runtime()
-    version = rt.settings["INSTAGRAM_GRAPH_VERSION"]
+    version = rt.settings.INSTAGRAM_GRAPH_VERSION
     unavailable, groups = plan(names, metric_type, breakdown)
     demo_dims = [b for b in breakdown if b in DEMOGRAPHIC_BREAKDOWNS] or ["country"]
     calls = [

@@ -28,11 +28,6 @@ DAY = timedelta(days=1)
 ACCOUNT_SERIES = ("follower_count",)
 
 
-def hours_setting(text):
-    """"1,6,24" as sorted timedeltas."""
-    return sorted(timedelta(hours=float(h)) for h in str(text).split(",") if h.strip())
-
-
 def next_check(published_at, now, story, settings):
     """When a post's insights are due next after `now`, or None when the schedule is over.
 
@@ -40,7 +35,7 @@ def next_check(published_at, now, story, settings):
     checkpoints only, all before the 24 hours Meta keeps their insights.
     """
     key = "INSTAGRAM_STORY_INSIGHTS_HOURS" if story else "INSTAGRAM_INSIGHTS_SCHEDULE_HOURS"
-    points = hours_setting(settings[key])
+    points = [timedelta(hours=h) for h in settings.hours(key)]
     for point in points:
         if published_at + point > now:
             return published_at + point
@@ -48,7 +43,7 @@ def next_check(published_at, now, story, settings):
         return None
     last = published_at + points[-1]
     following = last + DAY * ((now - last) // DAY + 1)
-    end = published_at + timedelta(days=settings["INSTAGRAM_INSIGHTS_MAX_AGE_DAYS"])
+    end = published_at + timedelta(days=settings.INSTAGRAM_INSIGHTS_MAX_AGE_DAYS)
     return following if following <= end else None
 
 
@@ -69,7 +64,7 @@ def sync_insights(app):
     settings = rt.settings
     now = utcnow()
     stats = Counter()
-    budget = Budget(settings["INSTAGRAM_INSIGHTS_BUDGET_SHARE"])
+    budget = Budget(settings.INSTAGRAM_INSIGHTS_BUDGET_SHARE)
     schedule_new_posts(now, settings)
     for account_id, post_ids in due_posts(now, settings).items():
         _sync_posts(db.session.get(SNSAccount, account_id), post_ids, now, settings, budget,
@@ -85,7 +80,7 @@ def sync_insights(app):
 
 def schedule_new_posts(now, settings):
     """Give recently published posts their first checkpoint."""
-    oldest = now - timedelta(days=settings["INSTAGRAM_INSIGHTS_MAX_AGE_DAYS"])
+    oldest = now - timedelta(days=settings.INSTAGRAM_INSIGHTS_MAX_AGE_DAYS)
     fresh = db.session.execute(db.select(SNSPost).where(
         SNSPost.status == "published", SNSPost.platform_post_id.is_not(None),
         SNSPost.insights_next_at.is_(None), SNSPost.insights_synced_at.is_(None),
@@ -109,7 +104,7 @@ def due_posts(now, settings):
         grouped[account_id] = db.session.execute(
             db.select(SNSPost.id).where(*due, SNSPost.account_id == account_id)
             .order_by((SNSPost.post_type != "story"), SNSPost.insights_next_at)
-            .limit(settings["INSTAGRAM_INSIGHTS_BATCH_SIZE"])).scalars().all()
+            .limit(settings.INSTAGRAM_INSIGHTS_BATCH_SIZE)).scalars().all()
     return grouped
 
 
@@ -122,7 +117,7 @@ def _sync_posts(account, post_ids, now, settings, budget, stats):
         if not budget.allows(probe, account):
             stats["posts_deferred"] += len(post_ids) - post_ids.index(post_id)
             return
-        if not leases.claim(SNSPost, post_id, settings["INSTAGRAM_LEASE_SECONDS"]):
+        if not leases.claim(SNSPost, post_id, settings.INSTAGRAM_LEASE_SECONDS):
             continue
         try:
             post = db.session.get(SNSPost, post_id)
@@ -172,7 +167,7 @@ def due_accounts(now):
 
 def _sync_account(account_id, now, settings, budget, stats):
     """Yesterday's totals (UTC) and the follower series; under the account's lease."""
-    if not leases.claim(SNSAccount, account_id, settings["INSTAGRAM_LEASE_SECONDS"]):
+    if not leases.claim(SNSAccount, account_id, settings.INSTAGRAM_LEASE_SECONDS):
         return
     try:
         account = db.session.get(SNSAccount, account_id)
@@ -183,7 +178,7 @@ def _sync_account(account_id, now, settings, budget, stats):
             stats["accounts_deferred"] += 1
             return
         until = datetime.combine(now.date(), time(), timezone.utc)
-        names = [n.strip() for n in (settings["INSTAGRAM_ACCOUNT_INSIGHTS_METRICS"] or "")
+        names = [n.strip() for n in (settings.INSTAGRAM_ACCOUNT_INSIGHTS_METRICS or "")
                  .split(",") if n.strip()] or list(DEFAULT_ACCOUNT_METRICS)
         report = fetch_account(account, names + [n for n in ACCOUNT_SERIES if n not in names],
                                until - DAY, until, now=now,

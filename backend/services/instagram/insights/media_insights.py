@@ -90,7 +90,7 @@ def report(target, refresh=None, metrics=None):
     if refresh is False:
         return _answer(target, stored, "available" if stored else "not_fetched", "stored",
                        unavailable=_left_out(target, metrics))
-    cache = timedelta(seconds=settings["INSTAGRAM_INSIGHTS_CACHE_SECONDS"])
+    cache = timedelta(seconds=settings.INSTAGRAM_INSIGHTS_CACHE_SECONDS)
     if refresh is None and _covers(target, stored, metrics) and all(
             now - row.fetched_at < cache for row in stored):
         return _answer(target, stored, "available", "cache",
@@ -126,7 +126,7 @@ def _covers(target, stored, metrics):
     """True when `stored` holds every metric the request would ask Meta for."""
     if not stored or target.kind is None:
         return False
-    wanted, _ = choose_metrics(target.kind, runtime().settings["INSTAGRAM_GRAPH_VERSION"],
+    wanted, _ = choose_metrics(target.kind, runtime().settings.INSTAGRAM_GRAPH_VERSION,
                                metrics)
     return set(wanted) <= {row.metric for row in stored}
 
@@ -134,7 +134,7 @@ def _covers(target, stored, metrics):
 def _left_out(target, metrics):
     if target.kind is None:
         return {}
-    return choose_metrics(target.kind, runtime().settings["INSTAGRAM_GRAPH_VERSION"],
+    return choose_metrics(target.kind, runtime().settings.INSTAGRAM_GRAPH_VERSION,
                           metrics)[1]
 
 
@@ -164,7 +164,7 @@ def fetch_and_store(target, metrics=None, now=None):
 def _fetch(client, target, metrics, now):
     """(status, rows, unavailable metrics) of one read from Meta."""
     rt = runtime()
-    version = rt.settings["INSTAGRAM_GRAPH_VERSION"]
+    version = rt.settings.INSTAGRAM_GRAPH_VERSION
     if target.kind is None or (target.kind == STORY and target.created is None):
         # A story's age decides whether Meta still has its insights.
         _describe(client, target)

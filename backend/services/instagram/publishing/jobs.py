@@ -21,7 +21,7 @@ def process_due_posts(app, limit=50):
     settings = runtime(app).settings
     done = 0
     for post_id in due_posts(utcnow(), limit):
-        if not leases.claim(SNSPost, post_id, settings["INSTAGRAM_LEASE_SECONDS"]):
+        if not leases.claim(SNSPost, post_id, settings.INSTAGRAM_LEASE_SECONDS):
             continue
         try:
             post = db.session.get(SNSPost, post_id)
@@ -51,7 +51,7 @@ def due_posts(now, limit):
 def purge_old_uploads(app):
     """Remove uploaded files a day after their post is done; keep those still needed."""
     settings = runtime(app).settings
-    older = utcnow() - timedelta(hours=settings["INSTAGRAM_UPLOAD_RETENTION_HOURS"])
+    older = utcnow() - timedelta(hours=settings.INSTAGRAM_UPLOAD_RETENTION_HOURS)
     keep = set()
     # Keep what unfinished posts need, and what finished ones used until the retention ends.
     for items, request in db.session.execute(

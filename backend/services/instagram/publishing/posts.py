@@ -27,9 +27,8 @@ FAILED_STATUS = {"media": 422, "user_fixable": 422, "container_error": 422, "aut
 
 
 def upload_dir():
-    settings = runtime().settings
-    return settings["INSTAGRAM_UPLOAD_DIR"] or os.path.join(current_app.instance_path,
-                                                            "uploads")
+    return (runtime().settings.INSTAGRAM_UPLOAD_DIR
+            or os.path.join(current_app.instance_path, "uploads"))
 
 
 def public_upload_url(token):
@@ -38,7 +37,7 @@ def public_upload_url(token):
 
 
 def validator():
-    return Validator(sandbox=runtime().settings["INSTAGRAM_SANDBOX"], upload_dir=upload_dir(),
+    return Validator(sandbox=runtime().settings.INSTAGRAM_SANDBOX, upload_dir=upload_dir(),
                      public_url=public_upload_url)
 
 
@@ -74,7 +73,7 @@ def submit(user_id, post_type, body, idempotency_key=None):
         status="pending", caption=report["caption"] or None, request=payload,
         items=item_plan(kind, payload, report), idempotency_key=idempotency_key,
         request_hash=digest,
-        deadline_at=now + timedelta(minutes=settings["INSTAGRAM_PUBLISH_DEADLINE_MINUTES"]))
+        deadline_at=now + timedelta(minutes=settings.INSTAGRAM_PUBLISH_DEADLINE_MINUTES))
     db.session.add(post)
     try:
         db.session.commit()
@@ -85,10 +84,10 @@ def submit(user_id, post_type, body, idempotency_key=None):
     # once the lease lapses (see publish_jobs.due_posts).
     # The request is its own lease owner: the scheduler thread of this process is another.
     owner = f"{leases.WORKER_ID}/request"
-    if leases.claim(SNSPost, post.id, settings["INSTAGRAM_LEASE_SECONDS"], owner=owner):
+    if leases.claim(SNSPost, post.id, settings.INSTAGRAM_LEASE_SECONDS, owner=owner):
         try:
             advance(post, deadline=time.monotonic()
-                    + settings["INSTAGRAM_SYNC_PUBLISH_TIMEOUT"])
+                    + settings.INSTAGRAM_SYNC_PUBLISH_TIMEOUT)
         finally:
             leases.release(SNSPost, post.id, owner=owner)
     db.session.refresh(post)

@@ -22,7 +22,7 @@ def check(account, client):
     now = time.monotonic()
     with _lock:
         entry = cache.get(account.id)
-    if entry is None or now - entry["read_at"] > settings["INSTAGRAM_QUOTA_CACHE_SECONDS"]:
+    if entry is None or now - entry["read_at"] > settings.INSTAGRAM_QUOTA_CACHE_SECONDS:
         limit = client.get_publishing_limit(account.platform_user_id)
         entry = {"read_at": now, "at": utcnow(), "usage": limit.get("quota_usage") or 0,
                  "total": limit.get("quota_total") or 100}

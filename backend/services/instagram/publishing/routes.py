@@ -54,7 +54,7 @@ def _store(upload):
     try:
         return store_upload(upload.stream, upload.filename or "upload",
                             upload_dir=posts.upload_dir(),
-                            max_bytes=settings["INSTAGRAM_UPLOAD_MAX_BYTES"], max_width=1440)
+                            max_bytes=settings.INSTAGRAM_UPLOAD_MAX_BYTES, max_width=1440)
     except UploadError as exc:
         status = 413 if exc.code == "upload_too_large" else 422
         raise APIError(exc.message, code=exc.code, status=status)

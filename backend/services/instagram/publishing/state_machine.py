@@ -196,8 +196,8 @@ def _wait(post, status):
     if post.deadline_at is not None and now >= post.deadline_at:
         return _finish(post, "failed", code="processing_timeout", message=(
             "Instagram did not finish processing the media within "
-            f"{settings['INSTAGRAM_PUBLISH_DEADLINE_MINUTES']} minutes."))
-    delay = min(settings["INSTAGRAM_PUBLISH_POLL_SECONDS"] * 2 ** min(post.attempts, 6), 60)
+            f"{settings.INSTAGRAM_PUBLISH_DEADLINE_MINUTES} minutes."))
+    delay = min(settings.INSTAGRAM_PUBLISH_POLL_SECONDS * 2 ** min(post.attempts, 6), 60)
     post.next_check_at = now + timedelta(seconds=delay)
     db.session.commit()
 
