@@ -71,8 +71,11 @@ class SNSAccount(TimestampMixin, db.Model):
     name = db.Column(db.String(255))
     account_type = db.Column(db.String(32))
     login_type = db.Column(db.String(32), nullable=False, default="instagram")
-    # Ciphertext only (MultiFernet); never the clear token.
+    # Ciphertext only (MultiFernet); never the clear token. Written only by the token store.
     access_token_encrypted = db.Column(db.Text)
+    # Bumped by every new token (connect, refresh, disconnect): the token store's writes are
+    # compare-and-set on it, so a writer holding an older token changes nothing.
+    token_version = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     token_issued_at = db.Column(UTCDateTime())
     token_expires_at = db.Column(UTCDateTime())
     token_refreshed_at = db.Column(UTCDateTime())
@@ -87,9 +90,11 @@ class SNSAccount(TimestampMixin, db.Model):
     profile_synced_at = db.Column(UTCDateTime())
     connected_at = db.Column(UTCDateTime(), nullable=False, default=utcnow)
     disconnected_at = db.Column(UTCDateTime())
-    # Lease: which worker process is refreshing this account's token, and until when.
+    # Lease (core/leases.py): the claim holding this row, and until when (database clock).
     lease_owner = db.Column(db.String(64))
     lease_until = db.Column(UTCDateTime())
+    # Consecutive unexpected failures of jobs on this row (reset by a success).
+    job_failures = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     # When the insights sync last stored this account's daily totals.
     insights_synced_at = db.Column(UTCDateTime())
 
@@ -132,6 +137,7 @@ class SNSPost(TimestampMixin, db.Model):
     published_at = db.Column(UTCDateTime())
     lease_owner = db.Column(db.String(64))
     lease_until = db.Column(UTCDateTime())
+    job_failures = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     # Insights sync: last fetch, and when the decaying schedule wants the next one.
     insights_synced_at = db.Column(UTCDateTime())
     insights_next_at = db.Column(UTCDateTime(), index=True)

@@ -8,7 +8,7 @@ from backend.extensions import db
 from backend.models import SNSAccount, utcnow
 from backend.services.instagram.accounts.token_refresh import \
     refresh_due_tokens
-from backend.services.instagram.core.clients import account_client
+from backend.services.instagram.accounts.token_store import client_for
 from backend.services.instagram.graph import errors as graph
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +35,7 @@ def test_meta_refuses_refreshing_a_young_token(app, live, live_user, connect_acc
     """The sandbox, like Meta, refuses ig_refresh_token for a token under 24 hours old."""
     account = connect_account(live_user())
     with app.app_context():
-        client = account_client(db.session.get(SNSAccount, account["id"]))
+        client = client_for(db.session.get(SNSAccount, account["id"]))
         with pytest.raises(graph.InstagramAPIError) as refused:
             client.refresh_access_token(client.access_token)
     assert refused.value.code in (100, 190)
@@ -71,9 +71,9 @@ def test_refresh_job_refreshes_due_tokens_only(app, live, live_user, connect_acc
         db.session.commit()
     with time_machine.travel(utcnow() + timedelta(hours=25)):
         with app.app_context():
-            assert refresh_due_tokens(app) == {"refreshed": 1, "failed": 0}
+            assert refresh_due_tokens(app)["outcomes"] == {"refreshed": 1}
             # Just refreshed: nothing due on the next run.
-            assert refresh_due_tokens(app) == {"refreshed": 0, "failed": 0}
+            assert refresh_due_tokens(app)["outcomes"] == {}
     after = _row(app, due["id"])
     assert after.token_refreshed_at is not None and after.refresh_failures == 0
     assert after.lease_owner is None

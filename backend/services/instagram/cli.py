@@ -7,6 +7,7 @@ from backend.extensions import db
 from backend.models import SNSAccount
 from backend.services.instagram.accounts.token_refresh import \
     refresh_due_tokens
+from backend.services.instagram.accounts import token_store
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.insights.jobs import sync_insights
 
@@ -17,12 +18,20 @@ instagram_cli = AppGroup("instagram", help="Instagram integration maintenance.")
 def rotate_keys():
     """Re-encrypt every stored token under the first key of INSTAGRAM_TOKEN_KEYS."""
     cipher = runtime().cipher
-    rows = db.session.execute(db.select(SNSAccount).where(
+    ids = db.session.execute(db.select(SNSAccount.id).where(
         SNSAccount.access_token_encrypted.is_not(None))).scalars().all()
-    for account in rows:
-        account.access_token_encrypted = cipher.rotate(account.access_token_encrypted)
-    db.session.commit()
-    click.echo(f"re-encrypted {len(rows)} token(s) under the newest key")
+    done = skipped = 0
+    for account_id in ids:
+        account = db.session.get(SNSAccount, account_id)
+        if account.access_token_encrypted and token_store.rotate(account, cipher):
+            done += 1
+        else:
+            skipped += 1
+    click.echo(f"re-encrypted {done} token(s) under the newest key")
+    if skipped:
+        click.echo(f"{skipped} token(s) not re-encrypted: unreadable with the configured keys "
+                   "(keep the old key in INSTAGRAM_TOKEN_KEYS until rotation is done) or "
+                   "changed meanwhile (run the command again)", err=True)
 
 
 @instagram_cli.command("refresh-tokens")

@@ -4,6 +4,7 @@ from datetime import timedelta
 from backend.errors import APIError, NotFound
 from backend.extensions import db
 from backend.models import SNSAccount, SNSPost, utcnow
+from backend.services.instagram.accounts import token_store
 from backend.services.instagram.core.runtime import runtime
 
 PLATFORM = "instagram"
@@ -34,11 +35,7 @@ def upsert_connected(*, user_id, login_type, ig_user_id, app_scoped_id, token, e
         account.connected_at = now
     account.login_type = login_type
     account.app_scoped_id = app_scoped_id
-    account.access_token_encrypted = runtime().cipher.encrypt(token)
-    account.token_issued_at = now
-    account.token_refreshed_at = None
-    account.token_expires_at = None if expires_in is None else now + timedelta(
-        seconds=int(expires_in))
+    token_store.connect(account, token, expires_in)
     account.data_access_expires_at = None if data_access_expires_in is None else \
         now + timedelta(seconds=data_access_expires_in)
     account.account_type = account_type
@@ -47,6 +44,7 @@ def upsert_connected(*, user_id, login_type, ig_user_id, app_scoped_id, token, e
     account.status = "active"
     account.last_error = None
     account.refresh_failures = 0
+    account.job_failures = 0
     account.disconnected_at = None
     account.page_id = page["id"] if page else None
     account.page_name = page.get("name") if page else None
@@ -170,11 +168,11 @@ def status_report(account):
 
 
 def disconnect(account):
-    """Forget the token; keep the row (and so the user's post history) for the record."""
-    account.access_token_encrypted = None
-    account.status = "disconnected"
-    account.disconnected_at = utcnow()
-    account.lease_owner = account.lease_until = None
-    db.session.commit()
+    """Forget the token; keep the row (and so the user's post history) for the record.
+
+    A job holding the account's lease may still be working: the token store's
+    compare-and-set makes sure nothing it writes brings the token back.
+    """
+    token_store.clear(account)
     return db.session.scalar(db.select(db.func.count(SNSPost.id)).filter_by(
         account_id=account.id))

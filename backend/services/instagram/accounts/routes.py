@@ -8,7 +8,7 @@ from backend.extensions import limiter
 from backend.services.instagram.accounts import (connect, connected, schemas,
                                                  token_refresh)
 from backend.services.instagram.core.blueprint import api, dump, instagram_bp
-from backend.services.instagram.core.clients import acting_as
+from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.core.runtime import runtime
 
 
@@ -92,7 +92,7 @@ def account_info(query):
                        "does this by itself well before expiry.")
 def refresh(account_id):
     account = connected.get_owned(current_user_id(), account_id)
-    return dump(schemas.RefreshOut, token_refresh.refresh_account(account))
+    return dump(schemas.RefreshOut, token_refresh.refresh_now(account))
 
 
 @api.route(instagram_bp, "/accounts/<int:account_id>", "DELETE", "Disconnect an account",

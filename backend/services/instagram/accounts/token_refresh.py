@@ -5,10 +5,9 @@ from datetime import timedelta
 from backend.errors import APIError
 from backend.extensions import db
 from backend.models import SNSAccount, utcnow
+from backend.services.instagram.accounts import token_store
 from backend.services.instagram.core import leases
-from backend.services.instagram.core.clients import (account_client,
-                                                     error_record,
-                                                     mark_needs_reauth)
+from backend.services.instagram.core.row_jobs import internal_error_record, work_on_rows
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
 
@@ -41,30 +40,38 @@ def refresh_account(account):
         raise RefreshRefused("Instagram only refreshes tokens at least 24 hours old; this "
                              f"one can be refreshed after {ready.isoformat()}.",
                              code="token_too_young", details={"refresh_after": ready})
-    client = account_client(account)
+    held = token_store.load(account)
+    client = token_store.client_for(account, held)
     try:
-        fresh = client.refresh_access_token(client.access_token)
+        fresh = client.refresh_access_token(held.value)
     except graph.AuthError as exc:
         if _still_valid(client):
-            _record_failure(account, exc)
+            _record_failure(account, exc, held)
             raise
-        mark_needs_reauth(account, exc)
+        token_store.mark_needs_reauth(account, exc, version=held.version)
         raise
     except graph.InstagramAPIError as exc:
-        _record_failure(account, exc)
+        _record_failure(account, exc, held)
         raise
-    account.access_token_encrypted = runtime().cipher.encrypt(fresh["access_token"])
-    account.token_issued_at = now
-    account.token_refreshed_at = now
-    account.token_expires_at = now + timedelta(seconds=int(fresh.get("expires_in") or 0)) \
-        if fresh.get("expires_in") else account.token_expires_at
-    account.refresh_failures = 0
-    account.last_error = None
-    db.session.commit()
+    if not token_store.save_refreshed(held, account, fresh["access_token"],
+                                      fresh.get("expires_in")):
+        raise RefreshRefused("The account was disconnected or connected again while its "
+                             "token was being refreshed; the newer state was kept.",
+                             code="token_changed")
     log.info("refreshed token of account %s, expires %s", account.id, account.token_expires_at)
     return {"account_id": account.id, "refreshed": True,
             "token_expires_at": account.token_expires_at,
             "message": "The token was refreshed."}
+
+
+def refresh_now(account):
+    """The on-demand refresh: under the account's lease, like the job, so never both at once."""
+    lease = leases.claim(SNSAccount, account.id, runtime().settings.INSTAGRAM_LEASE_SECONDS)
+    if lease is None:
+        raise RefreshRefused("This account's token is being refreshed or used by a background "
+                             "job right now; try again in a minute.", code="refresh_in_progress")
+    with lease:
+        return refresh_account(account)
 
 
 def _still_valid(client):
@@ -76,10 +83,8 @@ def _still_valid(client):
         return False
 
 
-def _record_failure(account, exc):
-    account.refresh_failures = (account.refresh_failures or 0) + 1
-    account.last_error = error_record(exc)
-    db.session.commit()
+def _record_failure(account, exc, held):
+    token_store.record_refresh_failure(account, exc, version=held.version)
     log.warning("token refresh of account %s failed (%s time(s)): code %s", account.id,
                 account.refresh_failures, exc.code)
 
@@ -96,24 +101,37 @@ def due_accounts(now, days_left):
         .order_by(SNSAccount.token_expires_at)).scalars().all()
 
 
+JOB = "instagram_refresh_tokens"
+
+
+def _refresh_row(account, _lease):
+    try:
+        refresh_account(account)
+        return "refreshed"
+    except RefreshRefused as exc:
+        return exc.code
+    except graph.AuthError as exc:
+        log.warning("token refresh job: account %s needs to be connected again (%s)",
+                    account.id, exc.reason or exc.code)
+        return "needs_reauth"
+    except graph.InstagramAPIError as exc:
+        log.warning("token refresh job: account %s not refreshed: code %s", account.id,
+                    exc.code)
+        return "failed"
+
+
+def _give_up(account_id, exc):
+    account = db.session.get(SNSAccount, account_id)
+    account.status = "needs_reauth"
+    account.last_error = internal_error_record(JOB, exc)
+
+
 def refresh_due_tokens(app):
-    """Scheduler job: refresh every due token, each under a lease so one process does it."""
+    """Scheduler job: refresh every due token, each under its account's lease."""
     settings = runtime(app).settings
-    done = failed = 0
-    for account_id in due_accounts(utcnow(), settings.INSTAGRAM_REFRESH_DAYS_LEFT):
-        if not leases.claim(SNSAccount, account_id, settings.INSTAGRAM_LEASE_SECONDS):
-            continue
-        try:
-            account = db.session.get(SNSAccount, account_id)
-            refresh_account(account)
-            done += 1
-        except (graph.InstagramAPIError, APIError) as exc:
-            failed += 1
-            log.warning("token refresh job: account %s not refreshed: %s", account_id,
-                        getattr(exc, "code", type(exc).__name__))
-        finally:
-            db.session.rollback()
-            leases.release(SNSAccount, account_id)
-    if done or failed:
-        log.info("token refresh job: %d refreshed, %d failed", done, failed)
-    return {"refreshed": done, "failed": failed}
+    ids = due_accounts(utcnow(), settings.INSTAGRAM_REFRESH_DAYS_LEFT)
+    outcomes = work_on_rows(JOB, SNSAccount, ids, _refresh_row, give_up=_give_up, app=app)
+    failed = sum(v for k, v in outcomes.items() if k not in ("refreshed", "busy"))
+    if outcomes:
+        log.info("token refresh job: %s", dict(outcomes))
+    return {"refreshed": outcomes["refreshed"], "failed": failed, "outcomes": dict(outcomes)}

@@ -1,14 +1,9 @@
 """Builds InstagramAPI clients from the app's settings, sharing its session and guards."""
-from contextlib import contextmanager
-
 from tenacity import wait_none, wait_random_exponential
 
-from backend.extensions import db
 from backend.models import utcnow
 from backend.services.instagram.core.runtime import runtime
-from backend.services.instagram.graph import errors as graph
-from backend.services.instagram.graph.client import (ClientSettings,
-                                                     InstagramAPI)
+from backend.services.instagram.graph.client import ClientSettings, InstagramAPI
 
 
 def client_settings(settings, login_type):
@@ -38,31 +33,6 @@ def make_client(login_type, access_token=None, app=None):
         client_settings(rt.settings, login_type), access_token, login_type,
         session=rt.session, usage=rt.usage, breaker=rt.breaker, observer=rt.observer,
         retry_wait=wait_random_exponential(multiplier=0.5, max=wait) if wait else wait_none())
-
-
-def account_client(account, app=None):
-    """A client acting as a connected account (decrypts its token just for this client)."""
-    if not account.access_token_encrypted:
-        raise graph.AuthError("The account is disconnected; connect it again.", code=190)
-    token = runtime(app).cipher.decrypt(account.access_token_encrypted)
-    return make_client(account.login_type, token, app)
-
-
-@contextmanager
-def acting_as(account):
-    """Yield a client for the account; a re-auth error from Meta marks it needs_reauth."""
-    client = account_client(account)
-    try:
-        yield client
-    except graph.AuthError as exc:
-        mark_needs_reauth(account, exc)
-        raise
-
-
-def mark_needs_reauth(account, exc):
-    account.status = "needs_reauth"
-    account.last_error = error_record(exc)
-    db.session.commit()
 
 
 def error_record(exc):

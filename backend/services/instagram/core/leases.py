@@ -1,38 +1,142 @@
-"""Leases on rows: a background job claims a row so exactly one process works on it."""
-import os
-import socket
-import uuid
-from datetime import timedelta
+"""Leases on rows: one holder at a time, a fresh owner per claim, renewed, on the database clock.
 
-from sqlalchemy import or_, update
+A lease is a conditional UPDATE of (lease_owner, lease_until) on the row, run on its own
+connection so it never commits (or waits for) the caller's session. Every claim gets a new
+random owner: two claims in one process are two holders, so there is no re-entrancy, and
+forked workers cannot share an owner. Times come from the database, the one clock every
+worker and host agrees on.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import or_, text, update
 
 from backend.extensions import db
-from backend.models import utcnow
 
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+log = logging.getLogger(__name__)
+
+# A holder stops starting new work this long before its lease runs out, so a step begun
+# near the end still finishes (or is cut by its own timeouts) inside the lease.
+SAFETY_MARGIN = 0.2  # share of the lease
 
 
-def claim(model, row_id, seconds, owner=WORKER_ID):
-    """Atomically take the lease on one row when it is free or expired; True when taken.
+class LeaseLost(Exception):
+    """The lease ran out or another holder took the row: stop working on it."""
+
+
+# The database's own clock, per dialect; clock_timestamp() moves within a transaction.
+NOW_SQL = {"sqlite": "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')",
+           "postgresql": "SELECT clock_timestamp()"}
+
+
+def db_now(connection=None):
+    """The database's current time as an aware UTC datetime (not the application's clock)."""
+    if connection is None:
+        with db.engine.connect() as own:
+            return db_now(own)
+    value = connection.execute(text(NOW_SQL.get(connection.dialect.name,
+                                                "SELECT CURRENT_TIMESTAMP"))).scalar()
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+class Lease:
+    """A held claim on one row. Renew it between steps; respect `deadline`; release it."""
+
+    def __init__(self, model, row_id, owner, seconds, until):
+        self.model, self.row_id, self.owner, self.seconds = model, row_id, owner, seconds
+        self.until = until
+        self._expires = time.monotonic() + seconds
+
+    @property
+    def deadline(self):
+        """time.monotonic() value after which no new step should start."""
+        return self._expires - self.seconds * SAFETY_MARGIN
+
+    def time_left(self):
+        return max(0.0, self.deadline - time.monotonic())
+
+    def renew(self):
+        """Extend the lease by its length from now; raises LeaseLost when it is no longer ours
+        (expired, even if nobody took it since: the holder cannot know what happened)."""
+        table = self.model.__table__
+        started = time.monotonic()
+        with db.engine.begin() as conn:
+            now = db_now(conn)
+            until = now + timedelta(seconds=self.seconds)
+            result = conn.execute(
+                update(table).where(table.c.id == self.row_id)
+                .where(table.c.lease_owner == self.owner).where(table.c.lease_until > now)
+                .values(lease_until=until, updated_at=table.c.updated_at))
+        if result.rowcount != 1:
+            raise LeaseLost(f"lease on {table.name} {self.row_id} was lost")
+        self.until = until
+        self._expires = started + self.seconds
+
+    def ensure(self):
+        """Renew when more than half the lease is spent; LeaseLost when it is gone."""
+        if self.time_left() < self.seconds / 2:
+            self.renew()
+
+    def release(self):
+        """Free the row if it is still ours; a lease taken over by another holder is left."""
+        table = self.model.__table__
+        with db.engine.begin() as conn:
+            conn.execute(update(table).where(table.c.id == self.row_id)
+                         .where(table.c.lease_owner == self.owner)
+                         .values(lease_owner=None, lease_until=None,
+                                 updated_at=table.c.updated_at))
+
+    def record_failure(self):
+        """Count one more consecutive unexpected failure on the row; returns the count."""
+        return self._set_failures(table_expr=lambda c: c.job_failures + 1)
+
+    def clear_failures(self):
+        self._set_failures(table_expr=lambda c: 0)
+
+    def _set_failures(self, table_expr):
+        table = self.model.__table__
+        with db.engine.begin() as conn:
+            conn.execute(update(table).where(table.c.id == self.row_id)
+                         .where(table.c.lease_owner == self.owner)
+                         .values(job_failures=table_expr(table.c),
+                                 updated_at=table.c.updated_at))
+            return conn.execute(db.select(table.c.job_failures)
+                                .where(table.c.id == self.row_id)).scalar() or 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+def claim(model, row_id, seconds):
+    """Take the lease on one row when it is free or expired; the Lease, or None when held.
 
     A conditional UPDATE is the whole protocol: on SQLite and PostgreSQL alike only one of
-    several concurrent claimers sees rowcount 1.
+    several concurrent claimers sees rowcount 1. `updated_at` is left as it was: a lease is
+    bookkeeping, not a change of the row.
     """
-    now = utcnow()
-    result = db.session.execute(
-        update(model)
-        .where(model.id == row_id)
-        .where(or_(model.lease_until.is_(None), model.lease_until < now,
-                   model.lease_owner == owner))
-        .values(lease_owner=owner, lease_until=now + timedelta(seconds=seconds))
-        .execution_options(synchronize_session=False))
-    db.session.commit()
-    return result.rowcount == 1
-
-
-def release(model, row_id, owner=WORKER_ID):
-    db.session.execute(
-        update(model).where(model.id == row_id).where(model.lease_owner == owner)
-        .values(lease_owner=None, lease_until=None)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
+    owner = uuid.uuid4().hex
+    table = model.__table__
+    started = time.monotonic()
+    with db.engine.begin() as conn:
+        now = db_now(conn)
+        until = now + timedelta(seconds=seconds)
+        result = conn.execute(
+            update(table).where(table.c.id == row_id)
+            .where(or_(table.c.lease_until.is_(None), table.c.lease_until < now))
+            .values(lease_owner=owner, lease_until=until, updated_at=table.c.updated_at))
+    if result.rowcount != 1:
+        return None
+    lease = Lease(model, row_id, owner, seconds, until)
+    lease._expires = started + seconds
+    return lease

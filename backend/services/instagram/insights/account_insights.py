@@ -7,7 +7,7 @@ from backend.errors import APIError
 from backend.extensions import db
 from backend.models import utcnow
 from backend.services.instagram.accounts import connected
-from backend.services.instagram.core.clients import acting_as
+from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.insights.catalogue import (
     DEFAULT_ACCOUNT_METRICS, DEMOGRAPHIC_BREAKDOWNS, DEMOGRAPHIC_METRICS,

@@ -11,7 +11,7 @@ from sqlalchemy import or_
 from backend.extensions import db
 from backend.models import SNSAccount, SNSPost, utcnow
 from backend.services.instagram.accounts.connected import can_read_insights
-from backend.services.instagram.core import leases
+from backend.services.instagram.core.row_jobs import StopRows, work_on_rows
 from backend.services.instagram.core.clients import make_client
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
@@ -113,29 +113,34 @@ def _sync_posts(account, post_ids, now, settings, budget, stats):
         stats["accounts_without_permission"] += 1
         return
     probe = make_client(account.login_type)
-    for post_id in post_ids:
-        if not budget.allows(probe, account):
-            stats["posts_deferred"] += len(post_ids) - post_ids.index(post_id)
-            return
-        if not leases.claim(SNSPost, post_id, settings.INSTAGRAM_LEASE_SECONDS):
-            continue
+
+    def within_budget(_post_id):
+        return None if budget.allows(probe, account) else "posts_deferred"
+
+    def work(post, _lease):
         try:
-            post = db.session.get(SNSPost, post_id)
-            outcome = _sync_post(post, account, now, settings)
-            stats[f"posts_{outcome}"] += 1
+            return "posts_" + _sync_post(post, account, now, settings)
         except graph.AuthError:
-            stats["accounts_need_reauth"] += 1
-            return  # acting_as marked the account; nothing more to do for it
+            # acting_as marked the account (or it was reconnected meanwhile): stop here.
+            raise StopRows("accounts_need_reauth", remaining=None)
         except (graph.RateLimitError, graph.TransientError) as exc:
             log.warning("insights sync: account %s paused: %s", account.id, exc.code)
-            stats["posts_deferred"] += 1
-            return
-        except Exception:  # one bad post must not stop the sync of the others
-            log.exception("insights sync: post %s failed", post_id)
-            stats["posts_failed"] += 1
-        finally:
-            db.session.rollback()
-            leases.release(SNSPost, post_id)
+            raise StopRows("posts_deferred", remaining="posts_deferred")
+
+    outcomes = work_on_rows(JOB, SNSPost, post_ids, work, give_up=_stop_post_schedule,
+                            before_each=within_budget)
+    stats.update({RENAMED.get(k, k): v for k, v in outcomes.items()})
+
+
+JOB = "instagram_sync_insights"
+# The runner's own outcomes, named as the rest of the sync's stats.
+RENAMED = {"busy": "posts_busy", "internal_error": "posts_failed",
+           "lease_lost": "posts_busy"}
+
+
+def _stop_post_schedule(post_id, exc):
+    """A post the sync kept failing on leaves the schedule (its stored insights stay)."""
+    db.session.get(SNSPost, post_id).insights_next_at = None
 
 
 def _sync_post(post, account, now, settings):
@@ -167,33 +172,35 @@ def due_accounts(now):
 
 def _sync_account(account_id, now, settings, budget, stats):
     """Yesterday's totals (UTC) and the follower series; under the account's lease."""
-    if not leases.claim(SNSAccount, account_id, settings.INSTAGRAM_LEASE_SECONDS):
-        return
-    try:
-        account = db.session.get(SNSAccount, account_id)
+    def work(account, _lease):
         if not can_read_insights(account):
-            stats["accounts_without_permission"] += 1
-            return
+            return "accounts_without_permission"
         if not budget.allows(make_client(account.login_type), account):
-            stats["accounts_deferred"] += 1
-            return
+            return "accounts_deferred"
         until = datetime.combine(now.date(), time(), timezone.utc)
         names = [n.strip() for n in (settings.INSTAGRAM_ACCOUNT_INSIGHTS_METRICS or "")
                  .split(",") if n.strip()] or list(DEFAULT_ACCOUNT_METRICS)
-        report = fetch_account(account, names + [n for n in ACCOUNT_SERIES if n not in names],
-                               until - DAY, until, now=now,
-                               budget=lambda client: budget.allows(client, account))
+        try:
+            report = fetch_account(account, names + [n for n in ACCOUNT_SERIES
+                                                     if n not in names],
+                                   until - DAY, until, now=now,
+                                   budget=lambda client: budget.allows(client, account))
+        except graph.AuthError:
+            return "accounts_need_reauth"
+        except graph.InstagramAPIError as exc:
+            log.warning("insights sync: account %s not synced: code %s", account_id,
+                        exc.code)
+            return "accounts_failed"
         if "deferred" in report["unavailable_metrics"].values():
-            stats["accounts_deferred"] += 1
-            return
+            return "accounts_deferred"
         account.insights_synced_at = now
         db.session.commit()
-        stats["accounts_synced"] += 1
-    except graph.AuthError:
-        stats["accounts_need_reauth"] += 1
-    except graph.InstagramAPIError as exc:
-        log.warning("insights sync: account %s not synced: code %s", account_id, exc.code)
-        stats["accounts_failed"] += 1
-    finally:
-        db.session.rollback()
-        leases.release(SNSAccount, account_id)
+        return "accounts_synced"
+
+    def skip_today(_account_id, _exc):
+        db.session.get(SNSAccount, account_id).insights_synced_at = now
+
+    outcomes = work_on_rows(JOB, SNSAccount, [account_id], work, give_up=skip_today)
+    outcomes.pop("busy", None)
+    stats.update({"accounts_failed" if k == "internal_error" else k: v
+                  for k, v in outcomes.items()})

@@ -5,7 +5,7 @@ from urllib.parse import parse_qsl, urlsplit
 from backend.extensions import db
 from backend.models import SNSPost
 from backend.services.instagram.accounts.connected import PLATFORM
-from backend.services.instagram.core.clients import acting_as
+from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.graph.reading import DEFAULT_MEDIA_FIELDS
 from backend.services.instagram.graph.wire import as_int
 from backend.services.instagram.graph.wire import \

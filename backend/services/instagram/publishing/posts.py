@@ -13,7 +13,7 @@ from backend.extensions import db
 from backend.models import SNSPost, utcnow
 from backend.services.instagram.accounts import connected
 from backend.services.instagram.core import leases
-from backend.services.instagram.core.clients import acting_as
+from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.preflight.validator import (Validator,
                                                             item_plan, kind_of)
@@ -80,16 +80,16 @@ def submit(user_id, post_type, body, idempotency_key=None):
     except IntegrityError:  # a concurrent request with the same key won the race
         db.session.rollback()
         return _replay(_by_key(user_id, idempotency_key), digest), False
-    # Held like the job's lease: should this request die, the job takes the post over
-    # once the lease lapses (see publish_jobs.due_posts).
-    # The request is its own lease owner: the scheduler thread of this process is another.
-    owner = f"{leases.WORKER_ID}/request"
-    if leases.claim(SNSPost, post.id, settings.INSTAGRAM_LEASE_SECONDS, owner=owner):
-        try:
-            advance(post, deadline=time.monotonic()
-                    + settings.INSTAGRAM_SYNC_PUBLISH_TIMEOUT)
-        finally:
-            leases.release(SNSPost, post.id, owner=owner)
+    # Held like the job's lease: should this request die, the job takes the post over once
+    # the lease lapses (see publishing/jobs.due_posts).
+    lease = leases.claim(SNSPost, post.id, settings.INSTAGRAM_LEASE_SECONDS)
+    if lease is not None:
+        with lease:
+            try:
+                advance(post, deadline=time.monotonic()
+                        + settings.INSTAGRAM_SYNC_PUBLISH_TIMEOUT, lease=lease)
+            except leases.LeaseLost:  # the job has it now; the answer is 202 either way
+                db.session.rollback()
     db.session.refresh(post)
     return post, True
 

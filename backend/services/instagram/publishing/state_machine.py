@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from backend.extensions import db
 from backend.models import SNSAccount, utcnow
-from backend.services.instagram.core.clients import acting_as, error_record
+from backend.services.instagram.accounts.token_store import acting_as
+from backend.services.instagram.core.clients import error_record
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
 
@@ -20,18 +21,24 @@ STATUS_WORDS = {"EXPIRED": "The media container expired before it was published 
                 "ERROR": "Instagram could not process the media."}
 
 
-def advance(post, deadline=None):
+def advance(post, deadline=None, lease=None):
     """Move the post forward as far as it can go now; never sleeps.
 
     Returns when the post is published, failed or expired, or must wait for Meta
-    (`next_check_at` says when the background job looks again), or `deadline` passed.
+    (`next_check_at` says when the background job looks again), or `deadline` (a
+    time.monotonic() value) passed. With a lease, it is renewed between steps and its own
+    deadline is respected; LeaseLost propagates (another holder has the post now).
     """
+    if lease is not None:
+        deadline = lease.deadline if deadline is None else min(deadline, lease.deadline)
     account = db.session.get(SNSAccount, post.account_id)
     try:
         with acting_as(account) as client:
             before = client.calls_made
             try:
                 while post.status in WAITING and not _due_later(post):
+                    if lease is not None:
+                        lease.ensure()
                     if deadline is not None and time.monotonic() > deadline:
                         post.next_check_at = utcnow()
                         break
@@ -226,6 +233,13 @@ def _finish(post, status, *, exc=None, code=None, subcode=None, message=None):
     post.error_code, post.error_subcode, post.error_message = code, subcode, message
     db.session.commit()
     log.info("post %s %s: %s", post.id, status, code)
+
+
+def stop_with_internal_error(post, record):
+    """End a post the jobs kept failing on (core/row_jobs.py), keeping why on record."""
+    _finish(post, "failed", code=record["code"], message=record["message"])
+    post.error_category = "internal"
+    db.session.commit()
 
 
 def _save_items(post, items):

@@ -1,0 +1,118 @@
+"""Leases: one holder per row, a fresh owner per claim, renewal, the database clock."""
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import update
+
+from backend.extensions import db
+from backend.models import SNSAccount, SNSPost, User, utcnow
+from backend.services.instagram.core.leases import LeaseLost, claim, db_now
+
+
+@pytest.fixture
+def post_id(app):
+    with app.app_context():
+        user = User(email="l@b.co", password_hash="x")
+        db.session.add(user)
+        db.session.flush()
+        account = SNSAccount(user_id=user.id, platform_user_id="1", connected_at=utcnow())
+        db.session.add(account)
+        db.session.flush()
+        post = SNSPost(user_id=user.id, account_id=account.id, post_type="feed")
+        db.session.add(post)
+        db.session.commit()
+        return post.id
+
+
+def _expire(row_id):
+    """What the passing of the lease's time does, on the database clock."""
+    with db.engine.begin() as conn:
+        conn.execute(update(SNSPost.__table__).where(SNSPost.__table__.c.id == row_id)
+                     .values(lease_until=db_now(conn) - timedelta(seconds=1)))
+
+
+def test_two_claims_in_one_process_are_two_holders(app, post_id):
+    """No re-entrancy: the same thread, the same process, still only one holder."""
+    with app.app_context():
+        first = claim(SNSPost, post_id, 60)
+        assert first is not None
+        assert claim(SNSPost, post_id, 60) is None
+        first.release()
+        second = claim(SNSPost, post_id, 60)
+        assert second is not None and second.owner != first.owner
+
+
+def test_an_old_holder_cannot_renew_or_release_a_lease_taken_over(app, post_id):
+    with app.app_context():
+        old = claim(SNSPost, post_id, 60)
+        _expire(post_id)
+        new = claim(SNSPost, post_id, 60)
+        assert new is not None
+        with pytest.raises(LeaseLost):
+            old.renew()
+        old.release()
+        row = db.session.get(SNSPost, post_id)
+        assert row.lease_owner == new.owner and row.lease_until > db_now()
+        assert claim(SNSPost, post_id, 60) is None
+        new.renew()
+        new.release()
+        db.session.expire_all()
+        assert db.session.get(SNSPost, post_id).lease_owner is None
+
+
+def test_an_expired_lease_cannot_be_renewed_even_if_nobody_took_it(app, post_id):
+    with app.app_context():
+        lease = claim(SNSPost, post_id, 60)
+        _expire(post_id)
+        with pytest.raises(LeaseLost):
+            lease.renew()
+
+
+def test_renewal_extends_the_lease_on_the_database_clock(app, post_id):
+    with app.app_context():
+        lease = claim(SNSPost, post_id, 60)
+        first = lease.until
+        lease.renew()
+        assert lease.until >= first
+        assert abs((lease.until - db_now()).total_seconds() - 60) < 5
+        lease.release()
+
+
+def test_leases_use_the_database_clock_not_the_applications(app, post_id):
+    with app.app_context(), time_machine.travel(utcnow() + timedelta(days=3)):
+        lease = claim(SNSPost, post_id, 60)
+        assert abs((lease.until - db_now()).total_seconds() - 60) < 5
+        assert lease.until < utcnow()  # the app's clock is three days ahead
+        lease.release()
+
+
+def test_a_claim_never_commits_the_callers_session(app, post_id):
+    with app.app_context():
+        post = db.session.get(SNSPost, post_id)
+        post.caption = "not committed"
+        lease = claim(SNSPost, post_id, 60)
+        lease.renew()
+        lease.release()
+        db.session.rollback()
+        assert db.session.get(SNSPost, post_id).caption is None
+
+
+def test_a_lease_leaves_updated_at_alone(app, post_id):
+    """updated_at is the row's own history (issue: recovery windows were anchored on it)."""
+    with app.app_context():
+        before = db.session.get(SNSPost, post_id).updated_at
+        with claim(SNSPost, post_id, 60) as lease:
+            lease.renew()
+        db.session.expire_all()
+        assert db.session.get(SNSPost, post_id).updated_at == before
+
+
+def test_the_deadline_leaves_a_margin_and_ensure_renews_late(app, post_id):
+    with app.app_context():
+        lease = claim(SNSPost, post_id, 10)
+        assert 7 < lease.time_left() <= 8
+        lease._expires -= 6  # as if six seconds had passed
+        lease.ensure()
+        assert lease.time_left() > 7
+        lease.release()
