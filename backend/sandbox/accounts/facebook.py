@@ -1,11 +1,11 @@
 """graph.facebook.com reads: the Facebook user, `me/accounts`, Pages, IG users, permissions."""
-from .auth import require_scope
-from .context import get_state, runtime
-from .fields import FieldSpec
-from .graph_ig import profile_fields
-from .hosts import FB_GRAPH
-from .nodes import OMIT, NodeRef, NodeType, render, requested_fields
-from .paging import page_response
+from ..core.context import get_state, runtime
+from ..core.fields import FieldSpec
+from ..core.hosts import FB_GRAPH
+from ..core.nodes import OMIT, NodeRef, NodeType, render, requested_fields
+from ..core.paging import page_response
+from ..oauth.auth import require_scope
+from .instagram import profile_fields
 
 ACCOUNTS_DEFAULT_FIELDS = ("access_token", "category", "category_list", "name", "id", "tasks")
 DEAUTHORIZED_SUBCODE = 458

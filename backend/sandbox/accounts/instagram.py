@@ -1,7 +1,7 @@
 """graph.instagram.com reads: the Instagram-Login user (`/me`, `/<id>`)."""
-from .context import get_state, root_url
-from .hosts import IG_GRAPH
-from .nodes import NodeType
+from ..core.context import get_state, root_url
+from ..core.hosts import IG_GRAPH
+from ..core.nodes import NodeType
 
 
 def avatar_url(account):

@@ -1,9 +1,13 @@
 """The sandbox's Flask app factory: one app for every Meta host, routes registered by module."""
 from flask import Flask
 
-from . import (containers, control, debug_token, dialogs, graph_fb, graph_ig, hooks,
-               insights_account, insights_media, media_nodes, nodes, oauth, publishing, rupload,
-               samples)
+from ..accounts import facebook, instagram
+from ..insights import account as account_insights
+from ..insights import media as media_insights
+from ..media import reads as media_reads
+from ..oauth import debug_token, dialogs, exchanges
+from ..publishing import containers, media_publish, rupload, samples
+from . import control, hooks, nodes
 from .context import EXTENSION, Runtime
 from .hosts import HostMiddleware
 from .nodes import NodeRegistry
@@ -11,8 +15,9 @@ from .state import SandboxState
 
 # Each module has init_app(app): it adds its routes, node types or hooks. Modules that add
 # edges or fields to a node type come after the module that defines it.
-MODULES = (hooks, control, samples, dialogs, oauth, debug_token, graph_ig, graph_fb, containers,
-           media_nodes, publishing, rupload, insights_media, insights_account, nodes)
+MODULES = (hooks, control, samples, dialogs, exchanges, debug_token, instagram, facebook,
+           containers, media_reads, media_publish, rupload, media_insights, account_insights,
+           nodes)
 
 
 def create_sandbox_app(settings=None):

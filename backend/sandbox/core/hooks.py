@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from flask import current_app, g, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from .auth import host_app
+from ..oauth.auth import host_app
 from .context import api_version, get_state, meta_host
 from .errors import DialogError, GraphError, OAuthHostError, object_not_found, unknown_path
 from .hosts import FB_DIALOG, GRAPH_HOSTS, IG_DIALOG, IG_OAUTH, SANDBOX_HOST

@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app, request
 
-from .auth import authenticate
+from ..oauth.auth import authenticate
 from .context import get_state, meta_host, request_params, runtime, use_account
 from .errors import nonexisting_field, object_not_found, unknown_path
 from .fields import FieldSpec, parse_fields

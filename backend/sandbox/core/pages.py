@@ -5,7 +5,7 @@ import zlib
 
 from flask import make_response, render_template
 
-from .accounts import PERSONAS
+from ..accounts.personas import PERSONAS
 
 SCOPE_HELP = {
     "instagram_business_basic": "Your profile and media",

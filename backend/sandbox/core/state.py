@@ -1,11 +1,11 @@
 """The sandbox's in-memory state: settings, clock, accounts, tokens, faults and usage."""
 import threading
 
-from .accounts import AccountStore
+from ..accounts.personas import AccountStore
+from ..oauth.tokens import TokenStore
 from .clock import SandboxClock
 from .faults import BUILTIN_ACTIONS, FaultQueue
 from .settings import DEFAULTS, Settings, validate
-from .tokens import TokenStore
 from .usage import UsageMeter
 
 

@@ -2,17 +2,17 @@
 import itertools
 import math
 
-from .auth import require_capability
-from .clock import graph_time
-from .context import get_state, request_params
+from ..core.clock import graph_time
+from ..core.context import get_state, request_params
+from ..core.errors import GraphError, invalid_parameter, missing_parameter
+from ..core.hosts import GRAPH_HOSTS
+from ..core.paging import link_with, time_param
+from ..oauth.auth import require_capability
 from .engagement import account_day, rng_for, split
-from .errors import GraphError, invalid_parameter, missing_parameter
-from .hosts import GRAPH_HOSTS
-from .insight_metrics import (ACCOUNT_METRICS, BREAKDOWN_VALUES, DAY_SERIES,
-                              DEMOGRAPHIC_BREAKDOWNS, DEMOGRAPHICS, LIFETIME_SERIES,
-                              MIN_FOLLOWERS, NEEDS_FOLLOWERS, REMOVED_ACCOUNT_METRICS, TIMEFRAMES,
-                              TOTAL_BREAKDOWNS, entry, metric_names, one_of)
-from .paging import link_with, time_param
+from .metrics import (ACCOUNT_METRICS, BREAKDOWN_VALUES, DAY_SERIES, DEMOGRAPHIC_BREAKDOWNS,
+                      DEMOGRAPHICS, LIFETIME_SERIES, MIN_FOLLOWERS, NEEDS_FOLLOWERS,
+                      REMOVED_ACCOUNT_METRICS, TIMEFRAMES, TOTAL_BREAKDOWNS, entry, metric_names,
+                      one_of)
 
 DAY = 24 * 3600
 MAX_SPAN = 30 * DAY

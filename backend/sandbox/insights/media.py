@@ -1,12 +1,12 @@
 """`GET /{ig-media-id}/insights` (contract 4.1): metrics per media product type."""
-from .auth import require_capability
-from .context import get_state, request_params
+from ..core.context import get_state, request_params
+from ..core.errors import GraphError, invalid_parameter
+from ..core.hosts import GRAPH_HOSTS
+from ..media.objects import MediaObject
+from ..oauth.auth import require_capability
 from .engagement import media_figures
-from .errors import GraphError, invalid_parameter
-from .hosts import GRAPH_HOSTS
-from .insight_metrics import (MEDIA_METRICS, REMOVED_MEDIA_METRICS, STORY_BREAKDOWN, entry,
-                              metric_names, not_supported, one_of)
-from .media_objects import MediaObject
+from .metrics import (MEDIA_METRICS, REMOVED_MEDIA_METRICS, STORY_BREAKDOWN, entry, metric_names,
+                      not_supported, one_of)
 
 MIN_STORY_VIEWERS = 5
 ALL_MEDIA_METRICS = {name for names in MEDIA_METRICS.values() for name in names}

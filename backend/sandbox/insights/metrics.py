@@ -1,5 +1,5 @@
 """The insights metric catalogue (contract 4.1, 4.2): names, titles, removals, breakdowns."""
-from .errors import GraphError, missing_parameter
+from ..core.errors import GraphError, missing_parameter
 
 TITLES = {
     "views": ("Views", "The number of times your content was played or displayed."),

@@ -3,7 +3,7 @@ import hashlib
 import itertools
 from dataclasses import dataclass, field
 
-from .context import get_state
+from ..core.context import get_state
 
 STORE = "media"
 STORY_SECONDS = 24 * 3600

@@ -3,18 +3,18 @@ from dataclasses import dataclass
 
 from flask import jsonify
 
-from .clock import graph_time
-from .container_create import create_container
-from .containers import can_access_account
-from .containers import store as container_store
-from .context import get_state, meta_host, root_url, runtime
-from .engagement import media_figures
-from .hosts import GRAPH_HOSTS, SANDBOX_HOST, add_route
-from .media_objects import STORE, MediaObject, MediaStore, store
-from .nodes import OMIT, NodeList, NodeRef, NodeType, render, requested_fields
-from .paging import page_response, time_param
-from .samples import sample_url
-from .seed_media import seed_account
+from ..core.clock import graph_time
+from ..core.context import get_state, meta_host, root_url, runtime
+from ..core.hosts import GRAPH_HOSTS, SANDBOX_HOST, add_route
+from ..core.nodes import OMIT, NodeList, NodeRef, NodeType, render, requested_fields
+from ..core.paging import page_response, time_param
+from ..insights.engagement import media_figures
+from ..publishing.container_create import create_container
+from ..publishing.containers import can_access_account
+from ..publishing.containers import store as container_store
+from ..publishing.samples import sample_url
+from .objects import STORE, MediaObject, MediaStore, store
+from .seed import seed_account
 
 
 @dataclass

@@ -2,7 +2,7 @@
 import hashlib
 import random
 
-from .media_objects import MediaObject
+from .objects import MediaObject
 
 SEED_COUNTS = {"business": 120, "creator": 60, "personal": 24}
 DEFAULT_COUNT = 24

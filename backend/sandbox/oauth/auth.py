@@ -4,10 +4,10 @@ import hmac
 
 from flask import g, request
 
-from .context import get_state, meta_host, request_params, use_account
-from .errors import (GraphError, cannot_parse_token, missing_token, session_invalid,
-                     token_expired, unknown_token)
-from .hosts import FB_GRAPH, IG_GRAPH
+from ..core.context import get_state, meta_host, request_params, use_account
+from ..core.errors import (GraphError, cannot_parse_token, missing_token, session_invalid,
+                           token_expired, unknown_token)
+from ..core.hosts import FB_GRAPH, IG_GRAPH
 from .scopes import CAPABILITY_SCOPES
 
 APP_TOKEN = "app"

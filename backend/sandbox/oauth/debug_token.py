@@ -1,8 +1,8 @@
 """graph.facebook.com/debug_token: what Meta knows about a token, asked with the app token."""
+from ..core.context import get_state, request_params
+from ..core.errors import GraphError, cannot_parse_token, missing_parameter
+from ..core.hosts import FB_GRAPH, add_route
 from .auth import APP_TOKEN, authenticate, token_problem
-from .context import get_state, request_params
-from .errors import GraphError, cannot_parse_token, missing_parameter
-from .hosts import FB_GRAPH, add_route
 
 DATA_ACCESS_SECONDS = 90 * 24 * 3600
 # Permissions whose grant is scoped to objects, and which objects.

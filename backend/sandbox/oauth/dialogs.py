@@ -4,11 +4,11 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import redirect, request
 
-from .accounts import DEFAULT_PERSONA, PERSONAS, USERNAME_RE
-from .context import api_version, base_url, get_state
-from .errors import DialogError
-from .hosts import FB_DIALOG, IG_DIALOG, add_route
-from .pages import render_consent
+from ..accounts.personas import DEFAULT_PERSONA, PERSONAS, USERNAME_RE
+from ..core.context import api_version, base_url, get_state
+from ..core.errors import DialogError
+from ..core.hosts import FB_DIALOG, IG_DIALOG, add_route
+from ..core.pages import render_consent
 from .scopes import (FB_ALWAYS, FB_CONFIG_SCOPES, IG_DEPRECATED, IG_REQUIRED, split_scopes,
                      unknown_scopes)
 from .tokens import FB_LONG, FB_SHORT

@@ -1,10 +1,10 @@
 """Token endpoints: code exchanges, long-lived exchanges and the Instagram refresh."""
 import hmac
 
+from ..core.context import get_state, request_params
+from ..core.errors import GraphError, OAuthHostError, bad_client_secret, missing_parameter
+from ..core.hosts import FB_GRAPH, IG_GRAPH, IG_OAUTH, add_route
 from .auth import authenticate, check_app_token, lookup, scopes_of, token_problem
-from .context import get_state, request_params
-from .errors import GraphError, OAuthHostError, bad_client_secret, missing_parameter
-from .hosts import FB_GRAPH, IG_GRAPH, IG_OAUTH, add_route
 from .scopes import IG_REQUIRED
 from .tokens import FB_LONG, FB_SHORT, IG_LONG, IG_SHORT
 

@@ -3,8 +3,8 @@ import secrets
 import string
 from dataclasses import dataclass, field
 
-from .clock import graph_time
-from .hosts import FB_GRAPH, IG_GRAPH
+from ..core.clock import graph_time
+from ..core.hosts import FB_GRAPH, IG_GRAPH
 
 IG_SHORT = "ig_short"
 IG_LONG = "ig_long"

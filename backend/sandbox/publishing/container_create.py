@@ -1,16 +1,16 @@
 """`POST /{ig-user-id}/media`: the checks, reading the media URL, creating the container."""
 from flask import request
 
+from ..core.context import api_version, get_state, meta_host, request_params
+from ..core.errors import invalid_parameter
+from ..core.hooks import lock_released
+from ..core.hosts import RUPLOAD, host_base_url
+from ..oauth.auth import require_capability
 from . import publish_errors as perr
-from .auth import require_capability
+from .container_params import parse_request
 from .containers import ERROR, EXPIRED, IN_PROGRESS, PUBLISHED, store
-from .context import api_version, get_state, meta_host, request_params
-from .errors import invalid_parameter
-from .hooks import lock_released
-from .hosts import RUPLOAD, host_base_url
-from .media_fetch import FetchFailed, RemoteMedia
-from .media_params import parse_request
 from .media_specs import MediaFacts, check_image, check_video
+from .remote_media import FetchFailed, RemoteMedia
 
 DAY_SECONDS = 24 * 3600
 

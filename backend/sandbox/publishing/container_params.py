@@ -3,9 +3,9 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from ..core.errors import invalid_parameter, missing_parameter
+from ..core.hosts import FB_GRAPH
 from . import publish_errors as perr
-from .errors import invalid_parameter, missing_parameter
-from .hosts import FB_GRAPH
 
 MAX_CAPTION, MAX_HASHTAGS, MAX_MENTIONS = 2200, 30, 20
 MAX_COLLABORATORS, MAX_USER_TAGS, MAX_ALT_TEXT = 3, 20, 1000

@@ -2,9 +2,9 @@
 import itertools
 from dataclasses import dataclass
 
-from .context import get_state, runtime
-from .hosts import GRAPH_HOSTS
-from .nodes import NodeType
+from ..core.context import get_state, runtime
+from ..core.hosts import GRAPH_HOSTS
+from ..core.nodes import NodeType
 from .publish_errors import FORCED_FAILURE
 
 EXPIRY_SECONDS = 24 * 3600

@@ -1,15 +1,15 @@
 """`media_publish` and `content_publishing_limit` (contract 2.4, 2.5): quota, media objects."""
+from ..core.context import get_state, request_params
+from ..core.errors import invalid_parameter, missing_parameter
+from ..core.fields import parse_fields
+from ..core.hosts import GRAPH_HOSTS
+from ..core.paging import time_param
+from ..media.objects import MediaObject
+from ..media.objects import store as media_store
+from ..oauth.auth import require_capability
 from . import publish_errors as perr
-from .auth import require_capability
 from .containers import ERROR, EXPIRED, IN_PROGRESS, PUBLISHED
 from .containers import store as container_store
-from .context import get_state, request_params
-from .errors import invalid_parameter, missing_parameter
-from .fields import parse_fields
-from .hosts import GRAPH_HOSTS
-from .media_objects import MediaObject
-from .media_objects import store as media_store
-from .paging import time_param
 
 QUOTA_SECONDS = 24 * 3600
 LIMIT_FIELDS = ("quota_usage", "config")

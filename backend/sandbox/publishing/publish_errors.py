@@ -1,5 +1,5 @@
 """Meta's publishing errors (contract 5.4), with the user titles and texts Meta sends."""
-from .errors import GraphError
+from ..core.errors import GraphError
 
 # Subcodes a container's `status` can carry after failed processing, and the error that a
 # media_publish of that container answers: (code, message, user title, user message).

@@ -4,14 +4,14 @@ import tempfile
 
 from flask import jsonify, request
 
-from .auth import lookup, presented_token, require_capability, token_problem
+from ..core.context import get_state
+from ..core.errors import GraphError
+from ..core.hooks import lock_released
+from ..core.hosts import ENV_UNDERSCORE_HEADERS, FB_GRAPH, RUPLOAD, add_route
+from ..oauth.auth import lookup, presented_token, require_capability, token_problem
 from .containers import EXPIRED, can_access_account, store
-from .context import get_state
-from .errors import GraphError
-from .hooks import lock_released
-from .hosts import ENV_UNDERSCORE_HEADERS, FB_GRAPH, RUPLOAD, add_route
-from .media_fetch import FetchFailed, LocalMedia, RemoteMedia
 from .media_specs import check_video
+from .remote_media import FetchFailed, LocalMedia, RemoteMedia
 
 SPOOL_BYTES = 8 * 1024 * 1024
 _CHUNK = 256 * 1024

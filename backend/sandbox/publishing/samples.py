@@ -7,9 +7,9 @@ from functools import lru_cache
 from flask import Response, request
 from PIL import Image
 
-from .control import ControlError
-from .hooks import lock_free
-from .hosts import SANDBOX_HOST, add_route
+from ..core.control import ControlError
+from ..core.hooks import lock_free
+from ..core.hosts import SANDBOX_HOST, add_route
 from .mp4 import sample_video_parts
 
 IMAGE_TYPES = {"jpg": ("JPEG", "image/jpeg"), "png": ("PNG", "image/png"),
