@@ -1,8 +1,8 @@
 """The `fields=` parser."""
 import pytest
 
-from backend.sandbox.errors import GraphError
-from backend.sandbox.fields import FieldSpec, parse_fields
+from backend.sandbox.core.errors import GraphError
+from backend.sandbox.core.fields import FieldSpec, parse_fields
 
 
 def test_flat_and_nested():

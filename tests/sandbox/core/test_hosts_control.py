@@ -5,7 +5,7 @@ import time
 
 import requests
 
-from backend.sandbox.hosts import base_urls
+from backend.sandbox.core.hosts import base_urls
 from tests.sandbox.conftest import graph_error
 
 

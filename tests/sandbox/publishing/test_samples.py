@@ -5,8 +5,8 @@ import pytest
 import requests
 from PIL import Image
 
-from backend.sandbox.media_specs import jpeg_size, sniff
-from backend.sandbox.mp4 import probe_video
+from backend.sandbox.publishing.media_specs import jpeg_size, sniff
+from backend.sandbox.publishing.mp4 import probe_video
 
 
 def ranged(url, start, stop):
