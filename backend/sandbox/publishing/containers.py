@@ -26,7 +26,7 @@ class Container:
 
     id: str
     account_id: str
-    request: object  # media_params.ContainerRequest
+    request: object  # container_params.ContainerRequest
     created_at: float
     facts: object = None  # media_specs.MediaFacts once the media was read
     ready_at: float = None
