@@ -35,7 +35,7 @@ def parse_args(argv):
 def start_sandbox(host, port):
     """Start the sandbox in this process and point every Instagram setting at it."""
     from backend.sandbox import base_urls
-    from backend.sandbox.server import start_sandbox as run_sandbox
+    from backend.sandbox.core.server import start_sandbox as run_sandbox
 
     server = run_sandbox(host=host, port=port)
     os.environ["INSTAGRAM_SANDBOX"] = "true"

@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 from backend.app import create_app
 from backend.extensions import db
-from backend.sandbox.server import start_sandbox
+from backend.sandbox.core.server import start_sandbox
 
 TOKEN_KEY = Fernet.generate_key().decode()
 

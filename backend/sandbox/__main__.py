@@ -2,7 +2,7 @@
 import argparse
 import logging
 
-from .server import make_sandbox_server, serve_forever
+from .core.server import make_sandbox_server, serve_forever
 
 
 def parse_args(argv=None):

@@ -4,7 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from backend.sandbox.server import start_sandbox
+from backend.sandbox.core.server import start_sandbox
 
 APP_ID = "100000000000001"
 APP_SECRET = "sandbox-app-secret"

@@ -1,0 +1,1 @@
+"""Accounts: the seeded personas and their user, Page and Instagram-user nodes."""

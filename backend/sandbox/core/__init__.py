@@ -1,0 +1,1 @@
+"""The frame of the sandbox: app factory, server, hosts, request pipeline, state, control."""

@@ -1,0 +1,157 @@
+"""Graph nodes: node types with fields and edges, `fields=` rendering, and the generic routes."""
+from dataclasses import dataclass, field
+
+from flask import current_app, request
+
+from ..oauth.auth import authenticate
+from .context import get_state, meta_host, request_params, runtime, use_account
+from .errors import nonexisting_field, object_not_found, unknown_path
+from .fields import FieldSpec, parse_fields
+from .hosts import GRAPH_HOSTS, IG_GRAPH, add_route
+
+OMIT = object()  # a field getter's answer for "leave this key out"
+
+
+@dataclass
+class NodeRef:
+    """A field value that is another node, rendered with the field's `{sub,fields}`."""
+
+    obj: object
+
+
+@dataclass
+class NodeList:
+    """A field value that is a list of nodes, rendered as `{"data": [...]}` like an edge."""
+
+    objs: list
+
+
+@dataclass
+class NodeType:
+    """How one kind of object reads on one host.
+
+    Getters and handlers take `(obj, token)`; edge handlers also take the path part after
+    the edge (or None) and return a JSON-ready value or a response. `can_read(obj, token)`
+    returns False for "does not exist or no access" and may raise a more specific error.
+    `account_of(obj)` names the Instagram account a call on the node is charged to.
+    """
+
+    kind: str
+    host: str
+    name: str
+    id_of: object
+    fields: dict
+    default_fields: tuple = ("id",)
+    can_read: object = None
+    edges: dict = field(default_factory=dict)
+    methods: dict = field(default_factory=dict)
+    account_of: object = None
+
+
+class NodeRegistry:
+    """Node types by (host, kind), and what `me` means per host.
+
+    A module adds a node type (or fields and edges to an existing one) in its `init_app`;
+    the routes `/<id>`, `/<id>/<edge>` and `/<id>/<edge>/<sub>` on both Graph hosts serve it.
+    """
+
+    def __init__(self):
+        self.types = {}
+        self.me = {}
+
+    def add(self, node_type):
+        self.types[(node_type.host, node_type.kind)] = node_type
+        return node_type
+
+    def get(self, host, kind):
+        return self.types.get((host, kind))
+
+    def resolve(self, host, node_id, token, method):
+        """The node type and object behind `node_id` for this token, or 100/33."""
+        obj = self.me[host](token) if node_id == "me" else get_state().find_object(node_id)
+        node_type = self.get(host, obj.kind) if obj is not None else None
+        if node_type is None or (node_type.can_read and not node_type.can_read(obj, token)):
+            raise object_not_found(node_id, method)
+        if node_type.account_of is not None:
+            use_account(node_type.account_of(obj))
+        return node_type, obj
+
+
+def targets_account(host, path):
+    """Whether a call is on an Instagram account (its BUC budget applies, not the app's)."""
+    if host == IG_GRAPH:
+        return True
+    first = path.strip("/").split("/")[0]
+    obj = get_state().find_object(first) if first and first != "me" else None
+    node_type = runtime().nodes.get(host, obj.kind) if obj is not None else None
+    return node_type is not None and node_type.account_of is not None
+
+
+def render(node_type, obj, specs, token):
+    """The node's requested fields in request order; `id` always, last when not asked for."""
+    specs = specs or [FieldSpec(name) for name in node_type.default_fields]
+    for spec in specs:
+        if spec.name not in node_type.fields:
+            raise nonexisting_field(spec.name, node_type.name)
+    out = {}
+    for spec in specs:
+        value = node_type.fields[spec.name](obj, token)
+        if value is OMIT:
+            continue
+        if isinstance(value, NodeRef):
+            value = _render_child(node_type.host, value.obj, spec, token)
+        elif isinstance(value, NodeList):
+            value = {"data": [_render_child(node_type.host, child, spec, token)
+                              for child in value.objs]}
+        out[spec.name] = value
+    out.setdefault("id", node_type.id_of(obj))
+    return out
+
+
+def _render_child(host, obj, spec, token):
+    child_type = runtime().nodes.get(host, obj.kind)
+    return render(child_type, obj, spec.children or [FieldSpec("id")], token)
+
+
+def requested_fields():
+    return parse_fields(request_params().get("fields"))
+
+
+def json_response(value):
+    if isinstance(value, current_app.response_class):
+        return value
+    return current_app.json.response(value)
+
+
+def _resolve(node_id):
+    token = authenticate()
+    node_type, obj = runtime().nodes.resolve(meta_host(), node_id, token, request.method)
+    return token, node_type, obj
+
+
+def node_view(node_id):
+    token, node_type, obj = _resolve(node_id)
+    if request.method == "GET":
+        return json_response(render(node_type, obj, requested_fields(), token))
+    handler = node_type.methods.get(request.method)
+    if handler is None:
+        raise object_not_found(node_id, request.method)
+    return json_response(handler(obj, token))
+
+
+def edge_view(node_id, edge, sub=None):
+    token, node_type, obj = _resolve(node_id)
+    handlers = node_type.edges.get(edge)
+    if handlers is None:
+        raise unknown_path(f"/{edge}" + (f"/{sub}" if sub else ""))
+    handler = handlers.get(request.method)
+    if handler is None:
+        raise object_not_found(node_id, request.method)
+    return json_response(handler(obj, token, sub))
+
+
+def init_app(app):
+    methods = ("GET", "POST", "DELETE")
+    add_route(app, GRAPH_HOSTS, "/<node_id>", node_view, methods)
+    add_route(app, GRAPH_HOSTS, "/<node_id>/<edge>", edge_view, methods)
+    add_route(app, GRAPH_HOSTS, "/<node_id>/<edge>/<path:sub>", edge_view, methods)

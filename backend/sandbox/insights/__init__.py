@@ -1,0 +1,1 @@
+"""Insights: the metric catalogue, media and account insights, engagement figures."""

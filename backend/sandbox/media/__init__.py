@@ -1,0 +1,1 @@
+"""Published media: the media store, its seed, the IGMedia node and its edges."""

@@ -1,0 +1,1 @@
+"""Login and tokens: the login dialogs, token exchanges, the token store, debug_token."""

@@ -1,0 +1,1 @@
+"""Content publishing: containers, media checks, media_publish, quota and rupload."""

@@ -1,0 +1,134 @@
+"""Media containers (contract 2.3, 2.8): the store, the lifecycle on the clock, the node."""
+import itertools
+from dataclasses import dataclass
+
+from ..core.context import get_state, runtime
+from ..core.hosts import GRAPH_HOSTS
+from ..core.nodes import NodeType
+from .publish_errors import FORCED_FAILURE
+
+EXPIRY_SECONDS = 24 * 3600
+IN_PROGRESS, FINISHED, ERROR, EXPIRED, PUBLISHED = (
+    "IN_PROGRESS", "FINISHED", "ERROR", "EXPIRED", "PUBLISHED")
+STATUS_TEXT = {
+    IN_PROGRESS: "In Progress: Media is still being processed.",
+    FINISHED: "Finished: Media has been uploaded",
+    EXPIRED: "Expired: Media has expired",
+    PUBLISHED: "Published: Media has been published",
+}
+STORE = "containers"
+
+
+@dataclass
+class Container:
+    """One container. `ready_at` is None while a resumable upload is awaited; `failure` is the
+    subcode its processing ends with (None: FINISHED)."""
+
+    id: str
+    account_id: str
+    request: object  # container_params.ContainerRequest
+    created_at: float
+    facts: object = None  # media_specs.MediaFacts once the media was read
+    ready_at: float = None
+    failure: int = None
+    media_id: str = None
+    published_at: float = None
+    upload: object = None  # rupload.Upload while bytes arrive
+    kind = "ig_container"
+
+    def status_code(self, now):
+        if self.media_id is not None:
+            return PUBLISHED
+        if now >= self.created_at + EXPIRY_SECONDS:
+            return EXPIRED
+        if self.ready_at is None or now < self.ready_at:
+            return IN_PROGRESS
+        return ERROR if self.failure else FINISHED
+
+    def status_text(self, now):
+        code = self.status_code(now)
+        if code == ERROR:
+            return f"Error: Media upload has failed with error code {self.failure}"
+        return STATUS_TEXT[code]
+
+    def copyright_check(self, now):
+        code = self.status_code(now)
+        if self.request.media_type != "VIDEO":
+            status = "not_started"
+        else:
+            status = {IN_PROGRESS: "in_progress", ERROR: "error"}.get(code, "completed")
+        return {"matches_found": False, "status": status}
+
+    def start_processing(self, facts, now, settings):
+        """The media is in: it is FINISHED (or ERROR) once the processing time has passed."""
+        self.facts = facts
+        self.failure = facts.failure
+        if facts.kind == "video":
+            outcome = settings["video_outcome"]
+            if outcome != "auto":
+                self.failure = FORCED_FAILURE if outcome == "error" else None
+            self.ready_at = now + settings["video_processing_seconds"]
+        else:
+            self.ready_at = now
+
+
+class ContainerStore:
+    """Every container by id, with per-account counts for the 24-hour limits."""
+
+    def __init__(self, state):
+        self.by_id = {}
+        self._ids = itertools.count(1)
+
+    def find(self, object_id):
+        return self.by_id.get(str(object_id))
+
+    def create(self, account_id, request, now):
+        container = Container(id=f"1789{next(self._ids):013d}", account_id=account_id,
+                              request=request, created_at=now)
+        self.by_id[container.id] = container
+        return container
+
+    def created_since(self, account_id, since):
+        return sum(1 for c in self.by_id.values()
+                   if c.account_id == account_id and c.created_at > since)
+
+    def published_since(self, account_id, since):
+        """Publishes in the window; a carousel counts once (its children are not published)."""
+        return sum(1 for c in self.by_id.values()
+                   if c.account_id == account_id and c.published_at is not None
+                   and c.published_at > since and not c.request.is_carousel_item)
+
+    def of_account(self, account_id):
+        return [c for c in self.by_id.values() if c.account_id == account_id]
+
+
+def store():
+    return get_state().stores[STORE]
+
+
+def can_access_account(host, account_id, token):
+    """Whether `token` may act on this Instagram account on `host` (as for the account node)."""
+    account = get_state().accounts.find(account_id)
+    account_type = runtime().nodes.get(host, "ig_account")
+    return account is not None and (account_type.can_read is None
+                                    or account_type.can_read(account, token))
+
+
+def container_type(host):
+    def now():
+        return get_state().now()
+    return NodeType(
+        kind=Container.kind, host=host, name="ShadowIGMediaBuilder", id_of=lambda c: c.id,
+        fields={"id": lambda c, token: c.id,
+                "status_code": lambda c, token: c.status_code(now()),
+                "status": lambda c, token: c.status_text(now()),
+                "copyright_check_status": lambda c, token: c.copyright_check(now())},
+        can_read=lambda c, token: can_access_account(host, c.account_id, token),
+        account_of=lambda c: get_state().accounts.find(c.account_id))
+
+
+def init_app(app):
+    runtime_ = app.extensions["sandbox"]
+    runtime_.state.add_store(STORE, ContainerStore)
+    for host in GRAPH_HOSTS:
+        runtime_.nodes.add(container_type(host))
