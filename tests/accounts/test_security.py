@@ -5,8 +5,7 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
-from backend.services.instagram.accounts.crypto import (TokenKeyError,
-                                                        load_cipher)
+from backend.services.instagram.accounts.crypto import TokenKeyError, load_cipher
 from tests.conftest import make_app
 
 

@@ -6,8 +6,7 @@ import time_machine
 
 from backend.extensions import db
 from backend.models import SNSAccount, utcnow
-from backend.services.instagram.accounts.token_refresh import \
-    refresh_due_tokens
+from backend.services.instagram.accounts.token_refresh import refresh_due_tokens
 from backend.services.instagram.accounts.token_store import client_for
 from backend.services.instagram.graph import errors as graph
 

@@ -18,10 +18,8 @@ from pathlib import Path
 from backend.extensions import db
 from backend.models import SNSAccount, SNSAnalytics, SNSPost, User, utcnow
 from backend.services.instagram.core.runtime import runtime
-from backend.services.instagram.insights.jobs import (due_posts,
-                                                      schedule_new_posts)
-from backend.services.instagram.insights.store import (account_history,
-                                                       latest_media_values,
+from backend.services.instagram.insights.jobs import due_posts, schedule_new_posts
+from backend.services.instagram.insights.store import (account_history, latest_media_values,
                                                        media_history)
 from tests.conftest import make_app
 

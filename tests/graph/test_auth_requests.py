@@ -4,8 +4,8 @@ import requests
 import responses
 
 from backend.services.instagram.graph.errors import AuthError, NetworkError
-from tests.graph.fakes import (APP_ID, APP_SECRET, CODE, FB, IG, OAUTH,
-                               SHORT_TOKEN, TOKEN, V, form_body, path, query)
+from tests.graph.fakes import (APP_ID, APP_SECRET, CODE, FB, IG, OAUTH, SHORT_TOKEN, TOKEN, V,
+                               form_body, path, query)
 
 REDIRECT = "https://app.example.com/oauth/callback"
 

@@ -2,14 +2,10 @@
 import pytest
 import responses
 
-from backend.services.instagram.graph.breaker import (CLOSED, HALF_OPEN, OPEN,
-                                                      CircuitBreaker,
+from backend.services.instagram.graph.breaker import (CLOSED, HALF_OPEN, OPEN, CircuitBreaker,
                                                       counts_as_failure)
-from backend.services.instagram.graph.errors import (CircuitOpenError,
-                                                     NetworkError,
-                                                     PermanentError,
-                                                     TransientError,
-                                                     UserFixableError)
+from backend.services.instagram.graph.errors import (CircuitOpenError, NetworkError, PermanentError,
+                                                     TransientError, UserFixableError)
 from tests.graph.fakes import IG, FakeClock, V, meta_error
 
 HOST = "graph.instagram.com"

@@ -2,8 +2,8 @@
 import pytest
 
 from backend.services.instagram.graph import errors as e
-from backend.services.instagram.graph.error_codes import (
-    DEFAULT_RATE_LIMIT_WAIT, ERROR_TABLE, error_from_response)
+from backend.services.instagram.graph.error_codes import (DEFAULT_RATE_LIMIT_WAIT, ERROR_TABLE,
+                                                          error_from_response)
 from tests.graph.fakes import fake_response, meta_error
 
 # Contract 5.3 (generic codes), then every row of 5.4 (publishing codes).

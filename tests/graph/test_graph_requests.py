@@ -8,11 +8,9 @@ import pytest
 import requests
 import responses
 
-from backend.services.instagram.graph.client import (ClientSettings,
-                                                     InstagramAPI)
+from backend.services.instagram.graph.client import ClientSettings, InstagramAPI
 from backend.services.instagram.graph.errors import PermanentError
-from tests.graph.fakes import (APP_SECRET, FB, IG, IG_USER, TOKEN, V,
-                               form_body, path, query)
+from tests.graph.fakes import APP_SECRET, FB, IG, IG_USER, TOKEN, V, form_body, path, query
 
 PROOF = hmac.new(APP_SECRET.encode(), TOKEN.encode(), hashlib.sha256).hexdigest()
 

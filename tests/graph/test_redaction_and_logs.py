@@ -8,13 +8,10 @@ import pytest
 import requests
 import responses
 
-from backend.services.instagram.graph.errors import (AuthError,
-                                                     InstagramAPIError,
-                                                     NetworkError,
+from backend.services.instagram.graph.errors import (AuthError, InstagramAPIError, NetworkError,
                                                      RedactingFilter, redact)
-from tests.graph.fakes import (APP_ID, APP_SECRET, CODE, FB, IG, IG_USER,
-                               OAUTH, SECRETS, SHORT_TOKEN, TOKEN,
-                               RecordingObserver, V, meta_error)
+from tests.graph.fakes import (APP_ID, APP_SECRET, CODE, FB, IG, IG_USER, OAUTH, SECRETS,
+                               SHORT_TOKEN, TOKEN, RecordingObserver, V, meta_error)
 
 LOGGER = "backend.services.instagram.graph.client"
 

@@ -5,10 +5,8 @@ import pytest
 import responses
 
 from backend.services.instagram.graph.errors import RateLimitError
-from backend.services.instagram.graph.usage import (UsageTracker, parse_usage,
-                                                    usage_key)
-from tests.graph.fakes import (IG, IG_USER, FakeClock, RecordingObserver, V,
-                               meta_error)
+from backend.services.instagram.graph.usage import UsageTracker, parse_usage, usage_key
+from tests.graph.fakes import IG, IG_USER, FakeClock, RecordingObserver, V, meta_error
 
 ME = f"{IG}/{V}/me"
 MEDIA = f"{IG}/{V}/{IG_USER}/media"

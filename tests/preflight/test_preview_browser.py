@@ -9,8 +9,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image
 
-from backend.services.instagram.preflight.preview_page import \
-    render_preview_html
+from backend.services.instagram.preflight.preview_page import render_preview_html
 from tests.preflight.preview_samples import XSS_CAPTION, media_item, preview
 
 CHROMIUM_TIMEOUT_S = 60

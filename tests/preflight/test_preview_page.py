@@ -3,8 +3,8 @@ import re
 
 import pytest
 
-from backend.services.instagram.preflight.preview_page import (
-    frame_ratio, highlight, render_preview_html)
+from backend.services.instagram.preflight.preview_page import (frame_ratio, highlight,
+                                                               render_preview_html)
 from tests.preflight.preview_samples import XSS_CAPTION, media_item, preview
 
 ACCOUNT = {"username": "shop.example", "profile_picture_url": "https://cdn.example.com/me.jpg"}

@@ -5,12 +5,9 @@ import struct
 import pytest
 from PIL import Image, features
 
-from backend.services.instagram.preflight.probe import (MediaProbeError,
-                                                        parse_media,
-                                                        probe_file)
+from backend.services.instagram.preflight.probe import MediaProbeError, parse_media, probe_file
 
-from .builders import (ROTATE_90, box, ftyp, full_box, heic, image_bytes, moov,
-                       mp4)
+from .builders import ROTATE_90, box, ftyp, full_box, heic, image_bytes, moov, mp4
 
 
 def dims(info):

@@ -1,12 +1,9 @@
 """Pure checks of a post's content: caption, hashtags, mentions, tags and carousel shape."""
 import pytest
 
-from backend.services.instagram.preflight.rules import (Problem, build_caption,
-                                                        caption_counts,
-                                                        caption_summary,
-                                                        check_post,
-                                                        feed_caption_preview,
-                                                        has_errors,
+from backend.services.instagram.preflight.rules import (Problem, build_caption, caption_counts,
+                                                        caption_summary, check_post,
+                                                        feed_caption_preview, has_errors,
                                                         normalize_hashtags)
 
 IMG = "https://cdn.example.com/a.jpg"

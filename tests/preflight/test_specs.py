@@ -3,8 +3,7 @@ import pytest
 
 from backend.services.instagram.preflight import specs
 from backend.services.instagram.preflight.probe import MediaInfo
-from backend.services.instagram.preflight.specs import (check_carousel_media,
-                                                        check_media,
+from backend.services.instagram.preflight.specs import (check_carousel_media, check_media,
                                                         media_summary)
 
 MIB, MB = 1024 * 1024, 1000 * 1000

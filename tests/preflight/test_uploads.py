@@ -9,12 +9,9 @@ import pytest
 from PIL import ExifTags, Image, ImageCms, features
 
 from backend.services.instagram.preflight import uploads
-from backend.services.instagram.preflight.uploads import (TOKEN_PATTERN,
-                                                          UploadRejected,
-                                                          UploadTooLarge,
-                                                          purge_uploads,
-                                                          resolve_upload,
-                                                          store_upload)
+from backend.services.instagram.preflight.uploads import (TOKEN_PATTERN, UploadRejected,
+                                                          UploadTooLarge, purge_uploads,
+                                                          resolve_upload, store_upload)
 
 from .builders import image_bytes, mp4
 

@@ -4,10 +4,8 @@ import socket
 import pytest
 
 from backend.services.instagram.preflight import url_fetch
-from backend.services.instagram.preflight.probe import (MediaProbeError,
-                                                        check_url,
-                                                        is_public_address,
-                                                        probe_url)
+from backend.services.instagram.preflight.probe import (MediaProbeError, check_url,
+                                                        is_public_address, probe_url)
 
 from .builders import ftyp, image_bytes, mp4
 

@@ -8,8 +8,7 @@ from backend.extensions import db
 from backend.models import SNSAccount, SNSPost, User, utcnow
 from backend.services.instagram.graph import errors as graph
 from backend.services.instagram.graph.client import InstagramAPI
-from backend.services.instagram.preflight.validator import (item_plan,
-                                                            media_sources)
+from backend.services.instagram.preflight.validator import item_plan, media_sources
 from backend.services.instagram.publishing.jobs import due_posts
 from backend.services.instagram.publishing.state_machine import _on_error
 from tests.conftest import authorize

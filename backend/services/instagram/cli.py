@@ -5,9 +5,8 @@ from flask.cli import AppGroup
 
 from backend.extensions import db
 from backend.models import SNSAccount
-from backend.services.instagram.accounts.token_refresh import \
-    refresh_due_tokens
 from backend.services.instagram.accounts import token_store
+from backend.services.instagram.accounts.token_refresh import refresh_due_tokens
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.insights.jobs import sync_insights
 

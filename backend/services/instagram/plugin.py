@@ -6,11 +6,9 @@ from backend import errors as envelope
 from backend.extensions import limiter, scheduler
 from backend.logging_setup import install_record_redaction
 # The feature packages' views register themselves on the blueprint when imported.
-from backend.services.instagram.accounts import \
-    routes as account_routes  # noqa: F401
+from backend.services.instagram.accounts import routes as account_routes  # noqa: F401
 from backend.services.instagram.accounts.crypto import load_cipher
-from backend.services.instagram.accounts.token_refresh import \
-    refresh_due_tokens
+from backend.services.instagram.accounts.token_refresh import refresh_due_tokens
 from backend.services.instagram.cli import instagram_cli
 from backend.services.instagram.core import views as core_views  # noqa: F401
 from backend.services.instagram.core.blueprint import instagram_bp
@@ -20,16 +18,12 @@ from backend.services.instagram.core.runtime import InstagramRuntime, runtime
 from backend.services.instagram.graph.breaker import CircuitBreaker
 from backend.services.instagram.graph.errors import InstagramAPIError
 from backend.services.instagram.graph.usage import UsageTracker
-from backend.services.instagram.insights import \
-    routes as insight_routes  # noqa: F401
+from backend.services.instagram.insights import routes as insight_routes  # noqa: F401
 from backend.services.instagram.insights.catalogue import RejectedMetrics
 from backend.services.instagram.insights.jobs import sync_insights
-from backend.services.instagram.media import \
-    routes as media_routes  # noqa: F401
-from backend.services.instagram.publishing import \
-    routes as publishing_routes  # noqa: F401
-from backend.services.instagram.publishing.jobs import (process_due_posts,
-                                                        purge_old_uploads)
+from backend.services.instagram.media import routes as media_routes  # noqa: F401
+from backend.services.instagram.publishing import routes as publishing_routes  # noqa: F401
+from backend.services.instagram.publishing.jobs import process_due_posts, purge_old_uploads
 from backend.services.instagram.settings import resolve
 
 log = logging.getLogger(__name__)

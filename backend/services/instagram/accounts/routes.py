@@ -5,10 +5,9 @@ from markupsafe import escape
 from backend.auth import current_user_id
 from backend.errors import APIError
 from backend.extensions import limiter
-from backend.services.instagram.accounts import (connect, connected, schemas,
-                                                 token_refresh)
-from backend.services.instagram.core.blueprint import api, dump, instagram_bp
+from backend.services.instagram.accounts import connect, connected, schemas, token_refresh
 from backend.services.instagram.accounts.token_store import acting_as
+from backend.services.instagram.core.blueprint import api, dump, instagram_bp
 from backend.services.instagram.core.runtime import runtime
 
 

@@ -13,11 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import update
 
 from backend.extensions import db
 from backend.models import SNSAccount, utcnow
 from backend.services.instagram.accounts.crypto import TokenKeyError
+from backend.services.instagram.core import signals
 from backend.services.instagram.core.clients import error_record, make_client
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
@@ -120,8 +122,13 @@ def clear(account):
 
 def mark_needs_reauth(account, exc, *, version):
     """Meta refused the token read at `version`: mark the account, unless it has a newer one."""
-    return _write(account, version, {"status": "needs_reauth", "last_error": error_record(exc)},
-                  "needs_reauth")
+    record = error_record(exc)
+    written = _write(account, version, {"status": "needs_reauth", "last_error": record},
+                     "needs_reauth")
+    if written:
+        signals.account_needs_reauth.send(current_app._get_current_object(), account=account,
+                                          error=record)
+    return written
 
 
 def record_refresh_failure(account, exc, *, version):

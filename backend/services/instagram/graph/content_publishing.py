@@ -5,8 +5,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, BinaryIO
 
-from .errors import (CircuitOpenError, InstagramAPIError, NetworkError,
-                     TransientError)
+from .errors import CircuitOpenError, InstagramAPIError, NetworkError, TransientError
 from .wire import GraphRequest, as_int, parse_graph_time
 
 log = logging.getLogger("backend.services.instagram.graph.client")

@@ -6,10 +6,9 @@ from typing import Any, Iterable, NamedTuple
 
 import requests
 
-from .errors import (AuthError, ContainerExpiredError, DuplicatePostError,
-                     InstagramAPIError, MediaError, NotFoundError,
-                     NotReadyError, PermanentError, PermissionMissingError,
-                     PublishLimitError, RateLimitError, SpamBlockError,
+from .errors import (AuthError, ContainerExpiredError, DuplicatePostError, InstagramAPIError,
+                     MediaError, NotFoundError, NotReadyError, PermanentError,
+                     PermissionMissingError, PublishLimitError, RateLimitError, SpamBlockError,
                      TransientError, UserFixableError, redact)
 from .usage import parse_usage
 from .wire import as_int

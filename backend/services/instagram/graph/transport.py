@@ -9,15 +9,12 @@ import time
 from typing import Any, Mapping
 
 import requests
-from tenacity import (Retrying, retry_if_exception, stop_after_attempt,
-                      wait_random_exponential)
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from .breaker import CircuitBreaker, counts_as_failure
-from .error_codes import (DEFAULT_RATE_LIMIT_WAIT, error_from_response,
-                          meta_error_fields)
-from .errors import (CircuitOpenError, InstagramAPIError, NetworkError,
-                     NotFoundError, RateLimitError, TransientError,
-                     protect_third_party_logs)
+from .error_codes import DEFAULT_RATE_LIMIT_WAIT, error_from_response, meta_error_fields
+from .errors import (CircuitOpenError, InstagramAPIError, NetworkError, NotFoundError,
+                     RateLimitError, TransientError, protect_third_party_logs)
 from .usage import APP_ACCOUNT, Usage, UsageTracker, parse_usage, usage_key
 from .wire import CallRecord, GraphRequest, form, network_error
 

@@ -6,10 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from backend.services.instagram.graph import errors as graph
-from backend.services.instagram.graph.wire import \
-    parse_graph_time as parse_time
-from backend.services.instagram.insights.catalogue import (STORY,
-                                                           rejected_metric)
+from backend.services.instagram.graph.wire import parse_graph_time as parse_time
+from backend.services.instagram.insights.catalogue import STORY, rejected_metric
 
 log = logging.getLogger(__name__)
 

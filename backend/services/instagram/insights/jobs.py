@@ -11,17 +11,14 @@ from sqlalchemy import or_
 from backend.extensions import db
 from backend.models import SNSAccount, SNSPost, utcnow
 from backend.services.instagram.accounts.connected import can_read_insights
-from backend.services.instagram.core.row_jobs import StopRows, work_on_rows
 from backend.services.instagram.core.clients import make_client
+from backend.services.instagram.core.row_jobs import StopRows, work_on_rows
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
 from backend.services.instagram.graph.usage import APP_ACCOUNT
-from backend.services.instagram.insights.account_insights import \
-    fetch_and_store as fetch_account
-from backend.services.instagram.insights.catalogue import \
-    DEFAULT_ACCOUNT_METRICS
-from backend.services.instagram.insights.media_insights import (
-    fetch_and_store, post_target)
+from backend.services.instagram.insights.account_insights import fetch_and_store as fetch_account
+from backend.services.instagram.insights.catalogue import DEFAULT_ACCOUNT_METRICS
+from backend.services.instagram.insights.media_insights import fetch_and_store, post_target
 
 log = logging.getLogger(__name__)
 DAY = timedelta(days=1)

@@ -4,13 +4,9 @@ from backend.auth import current_user_id
 from backend.errors import APIError
 from backend.services.instagram.accounts import connected
 from backend.services.instagram.core.blueprint import api, dump, instagram_bp
-from backend.services.instagram.insights import (account_insights,
-                                                 media_insights)
-from backend.services.instagram.insights import schemas as schemas
-from backend.services.instagram.insights.account_insights import (
-    parse_instant, split_names)
-from backend.services.instagram.insights.store import (account_history,
-                                                       media_history)
+from backend.services.instagram.insights import account_insights, media_insights, schemas as schemas
+from backend.services.instagram.insights.account_insights import parse_instant, split_names
+from backend.services.instagram.insights.store import account_history, media_history
 from backend.services.instagram.publishing import posts
 
 READ_ERRORS = (403, 404, 409, 422, 429, 502, 503)

@@ -7,9 +7,7 @@ from backend.models import SNSPost
 from backend.services.instagram.accounts.connected import PLATFORM
 from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.graph.reading import DEFAULT_MEDIA_FIELDS
-from backend.services.instagram.graph.wire import as_int
-from backend.services.instagram.graph.wire import \
-    parse_graph_time as parse_time
+from backend.services.instagram.graph.wire import as_int, parse_graph_time as parse_time
 
 CHILD_FIELDS = ("id", "media_type", "media_url", "thumbnail_url", "permalink", "timestamp")
 MEDIA_FIELDS = f"{DEFAULT_MEDIA_FIELDS},children{{{','.join(CHILD_FIELDS)}}}"

@@ -7,8 +7,7 @@ from backend.auth import current_user_id
 from backend.errors import NotFound
 from backend.services.instagram.accounts import connected
 from backend.services.instagram.core.blueprint import api, dump, instagram_bp
-from backend.services.instagram.media import listing
-from backend.services.instagram.media import schemas as schemas
+from backend.services.instagram.media import listing, schemas as schemas
 
 GRAPH_ID = re.compile(r"[0-9]{1,32}")
 READ_ERRORS = (403, 404, 429, 502, 503)

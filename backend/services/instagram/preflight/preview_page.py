@@ -7,9 +7,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import escape
 
-from backend.services.instagram.preflight.rules import (MAX_CAPTION_CHARS,
-                                                        MAX_HASHTAGS,
-                                                        MAX_MENTIONS)
+from backend.services.instagram.preflight.rules import MAX_CAPTION_CHARS, MAX_HASHTAGS, MAX_MENTIONS
 
 FEED_MIN_RATIO, FEED_MAX_RATIO, TALL_RATIO = 0.8, 1.91, 9 / 16
 _MORE = "... more"

@@ -5,8 +5,7 @@ import os
 import struct
 from dataclasses import asdict, dataclass
 
-from .url_fetch import (MediaProbeError, check_url, is_public_address,
-                        open_media_url)
+from .url_fetch import MediaProbeError, check_url, is_public_address, open_media_url
 
 __all__ = ["HEAD_BYTES", "MediaInfo", "MediaProbeError", "check_url", "is_public_address",
            "parse_media", "probe_file", "probe_url", "sniff_format"]

@@ -2,8 +2,7 @@
 from concurrent.futures import ThreadPoolExecutor
 
 from backend.services.instagram.preflight import rules, specs
-from backend.services.instagram.preflight.probe import (MediaProbeError,
-                                                        probe_file, probe_url)
+from backend.services.instagram.preflight.probe import MediaProbeError, probe_file, probe_url
 from backend.services.instagram.preflight.rules import Problem
 from backend.services.instagram.preflight.uploads import resolve_upload
 

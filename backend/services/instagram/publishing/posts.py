@@ -12,11 +12,10 @@ from backend.errors import APIError, NotFound
 from backend.extensions import db
 from backend.models import SNSPost, utcnow
 from backend.services.instagram.accounts import connected
-from backend.services.instagram.core import leases
 from backend.services.instagram.accounts.token_store import acting_as
+from backend.services.instagram.core import leases
 from backend.services.instagram.core.runtime import runtime
-from backend.services.instagram.preflight.validator import (Validator,
-                                                            item_plan, kind_of)
+from backend.services.instagram.preflight.validator import Validator, item_plan, kind_of
 from backend.services.instagram.publishing import quota
 from backend.services.instagram.publishing.state_machine import advance
 

@@ -6,14 +6,10 @@ from backend.errors import APIError
 from backend.services.instagram.accounts import connected
 from backend.services.instagram.core.blueprint import api, dump, instagram_bp
 from backend.services.instagram.core.runtime import runtime
-from backend.services.instagram.preflight.preview_page import \
-    render_preview_html
+from backend.services.instagram.preflight.preview_page import render_preview_html
 from backend.services.instagram.preflight.specs import media_summary
-from backend.services.instagram.preflight.uploads import (UploadError,
-                                                          resolve_upload,
-                                                          store_upload)
-from backend.services.instagram.publishing import posts
-from backend.services.instagram.publishing import schemas as schemas
+from backend.services.instagram.preflight.uploads import UploadError, resolve_upload, store_upload
+from backend.services.instagram.publishing import posts, schemas as schemas
 
 BOTH = ("application/json", "multipart/form-data")
 PUBLISH_ERRORS = (403, 404, 409, 413, 422, 429, 502, 503)

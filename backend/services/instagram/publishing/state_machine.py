@@ -3,9 +3,12 @@ import logging
 import time
 from datetime import timedelta
 
+from flask import current_app
+
 from backend.extensions import db
 from backend.models import SNSAccount, utcnow
 from backend.services.instagram.accounts.token_store import acting_as
+from backend.services.instagram.core import signals
 from backend.services.instagram.core.clients import error_record
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
@@ -222,10 +225,11 @@ def _on_error(post, exc):
     _finish(post, "failed", exc=exc)
 
 
-def _finish(post, status, *, exc=None, code=None, subcode=None, message=None):
+def _finish(post, status, *, exc=None, code=None, subcode=None, message=None,
+            category="container_error"):
     post.status = status
     post.next_check_at = None
-    post.error_category = "container_error"
+    post.error_category = category
     if exc is not None:
         record = error_record(exc)
         code, subcode, message = record["code"], record["subcode"], record["message"]
@@ -233,13 +237,14 @@ def _finish(post, status, *, exc=None, code=None, subcode=None, message=None):
     post.error_code, post.error_subcode, post.error_message = code, subcode, message
     db.session.commit()
     log.info("post %s %s: %s", post.id, status, code)
+    if status in ("failed", "expired"):
+        signals.post_failed.send(current_app._get_current_object(), post=post)
 
 
 def stop_with_internal_error(post, record):
     """End a post the jobs kept failing on (core/row_jobs.py), keeping why on record."""
-    _finish(post, "failed", code=record["code"], message=record["message"])
-    post.error_category = "internal"
-    db.session.commit()
+    _finish(post, "failed", code=record["code"], message=record["message"],
+            category="internal")
 
 
 def _save_items(post, items):

@@ -1,0 +1,17 @@
+"""Signals the integration sends (blinker, as Flask's own), so a host can mail or chat.
+
+Each is sent with the current app as sender, after the change is committed:
+
+    from backend.services.instagram.core.signals import post_failed
+    @post_failed.connect
+    def tell(app, post, **extra): ...
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+
+# post=SNSPost that ended failed or expired (its error_* fields say why).
+post_failed = _signals.signal("instagram-post-failed")
+# account=SNSAccount that Meta (or an unreadable token) says must be connected again;
+# error=the record kept in account.last_error.
+account_needs_reauth = _signals.signal("instagram-account-needs-reauth")
