@@ -10,6 +10,7 @@ from sqlalchemy import text
 from backend import auth, errors
 from backend.config import host_settings
 from backend.extensions import db, jwt, limiter, migrate, scheduler
+from backend.inputs import SafeJSONProvider
 from backend.logging_setup import configure_logging
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ def create_app(config=None):
     instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("INSTANCE_PATH")
     app = Flask("backend", instance_path=instance_path and os.path.abspath(instance_path),
                 instance_relative_config=True)
+    app.json = SafeJSONProvider(app)  # request bodies nested too deep are a 400, not a 500
     app.config.from_mapping({k: v for k, v in host_settings().items() if v is not None})
     app.config.update(config)
     os.makedirs(app.instance_path, exist_ok=True)

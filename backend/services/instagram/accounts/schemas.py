@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.services.instagram.core.registry import RowId
+
 LoginType = Literal["instagram", "facebook"]
 AccountStatus = Literal["active", "expiring", "needs_reauth", "missing_permissions",
                         "disconnected"]
@@ -98,7 +100,7 @@ class PermissionsOut(BaseModel):
 
 class AccountInfoQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    account_id: int
+    account_id: RowId
 
 
 class ProfileOut(BaseModel):

@@ -1,17 +1,24 @@
 """Endpoint registry: validates requests with pydantic models and builds OpenAPI 3.1 from them."""
 import functools
-import json
 import re
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from flask import request
 from flask_jwt_extended import verify_jwt_in_request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from backend.errors import APIError
+from backend.inputs import MAX_ID, JSONTooDeep, parse_json, unstorable_text
 
 REF = "#/components/schemas/{model}"
+# A row id in a body or query: outside the database's integer range it names no row, and
+# binding it would make the driver raise; refused with the other validation errors.
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Path ids the same way: a larger number matches no route (404), as an unknown id does.
+_INT_PATH = re.compile(r"<int:([a-zA-Z_]+)>")
+BOUNDED_INT = f"<int(min=1, max={MAX_ID}):\\1>"
 
 
 @dataclass
@@ -57,7 +64,8 @@ class Registry:
                     kwargs["body"] = validate(endpoint.body, _json_body(), "body")
                 return view(*args, **kwargs)
 
-            blueprint.add_url_rule(rule, view.__name__, wrapper, methods=[endpoint.method])
+            blueprint.add_url_rule(_INT_PATH.sub(BOUNDED_INT, rule), view.__name__, wrapper,
+                                   methods=[endpoint.method])
             return wrapper
         return decorator
 
@@ -108,8 +116,9 @@ def _operation(endpoint, path):
         op["description"] = endpoint.description
     if endpoint.auth:
         op["security"] = [{"bearerAuth": []}]
-    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "integer"
-              if f"<int:{name}>" in endpoint.rule else "string"}}
+    params = [{"name": name, "in": "path", "required": True,
+               "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+               if f"<int:{name}>" in endpoint.rule else {"type": "string"}}
               for name in re.findall(r"\{([a-zA-Z_]+)\}", path)]
     if endpoint.query is not None:
         for name, info in endpoint.query.model_fields.items():
@@ -131,6 +140,8 @@ def _operation(endpoint, path):
     op["responses"][str(endpoint.status)] = ok
     op["responses"].update(endpoint.extra_responses)
     codes = set(endpoint.errors) | ({401, 429} if endpoint.auth else {400})
+    if endpoint.body is not None:
+        codes.add(400)  # invalid_json
     if endpoint.body is not None or endpoint.query is not None:
         codes.add(422)
     for code in sorted(codes):
@@ -144,11 +155,16 @@ def _json_body():
         return {key: _form_value(value) for key, value in request.form.items()}
     if not request.content_length and not request.data:
         return {}
-    data = request.get_json(silent=True)
-    if data is None:
+    if not request.is_json:
         raise APIError("The request body must be JSON (Content-Type: application/json).",
                        code="invalid_json")
-    return data
+    # Parsed here rather than by the host's JSON provider, so that a host without the
+    # depth limit still answers 400, never a RecursionError's 500.
+    try:
+        return parse_json(request.get_data(cache=True))
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, JSONTooDeep
+        reason = str(exc) if isinstance(exc, JSONTooDeep) else "it is not valid JSON"
+        raise APIError(f"The request body cannot be read: {reason}", code="invalid_json")
 
 
 def _form_value(value):
@@ -156,7 +172,7 @@ def _form_value(value):
     text = value.strip()
     if text[:1] in "[{" or text in ("true", "false") or text.lstrip("-").isdigit():
         try:
-            return json.loads(text)
+            return parse_json(text)
         except ValueError:
             return value
     return value
@@ -167,6 +183,14 @@ def validate(model, data, where):
     if not isinstance(data, dict):
         raise APIError(f"The {where} must be a JSON object.", code="validation_error",
                        status=422)
+    unstorable = unstorable_text(data)
+    if unstorable:
+        errors = [{"field": ".".join(str(p) for p in path) or where,
+                   "code": "invalid_characters", "message": f"contains {reason}"}
+                  for path, reason in unstorable]
+        raise APIError("The request has text that cannot be stored or sent to Instagram: "
+                       + "; ".join(f"{e['field']} {e['message']}" for e in errors[:5]),
+                       code="validation_error", status=422, details={"errors": errors})
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -4,6 +4,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.services.instagram.core.registry import RowId
+
 METRICS_FIELD = Field(None, max_length=600, pattern=r"^[a-z0-9_]+(,[a-z0-9_]+)*$",
                       description="Comma-separated metric names; default: every current "
                                   "metric of the media's type.")
@@ -23,7 +25,7 @@ class MediaInsightsQuery(BaseModel):
 
 
 class AccountMediaInsightsQuery(MediaInsightsQuery):
-    account_id: int
+    account_id: RowId
 
 
 class MetricValue(BaseModel):

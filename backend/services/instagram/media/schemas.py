@@ -3,6 +3,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from backend.services.instagram.core.registry import RowId
+
 # Meta's cursors are opaque base64-like strings; anything else is refused before a Graph call.
 CURSOR_PATTERN = r"^[A-Za-z0-9_\-=.~+/]+$"
 CURSOR_MAX = 1024
@@ -15,7 +17,7 @@ def _cursor(description):
 
 class MediaQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    account_id: int = Field(description="The connected account's id (from GET /accounts).")
+    account_id: RowId = Field(description="The connected account's id (from GET /accounts).")
 
 
 class MediaListQuery(MediaQuery):

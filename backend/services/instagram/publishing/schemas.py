@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.services.instagram.core.registry import RowId
+
 TOKEN_FIELD = Field(None, description="An upload from POST /uploads (or a multipart file "
                                       "field), instead of a URL.")
 
@@ -28,7 +30,7 @@ class CarouselItem(BaseModel):
 
 class PostBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    account_id: int
+    account_id: RowId
     caption: str | None = Field(None, description="At most 2,200 characters, 30 hashtags and "
                                                   "20 @mentions, counting `hashtags`.")
     hashtags: list[str] | None = Field(None, description="Appended to the caption; `#` "
@@ -49,7 +51,7 @@ class FeedPostRequest(PostBody):
 
 class StoryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    account_id: int
+    account_id: RowId
     image_url: str | None = None
     video_url: str | None = None
     upload_token: str | None = TOKEN_FIELD
@@ -71,7 +73,7 @@ class PreviewRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     type: Literal["feed", "story", "reel"]
-    account_id: int | None = None
+    account_id: RowId | None = None
     image_url: str | None = None
     video_url: str | None = None
     upload_token: str | None = TOKEN_FIELD
@@ -151,10 +153,10 @@ class PostList(BaseModel):
 
 class PostListQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    account_id: int | None = None
+    account_id: RowId | None = None
     status: str | None = None
     limit: int = Field(20, ge=1, le=100)
-    before: int | None = Field(None, description="Post id: list posts older than it.")
+    before: RowId | None = Field(None, description="Post id: list posts older than it.")
 
 
 class UploadOut(BaseModel):
