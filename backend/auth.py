@@ -1,4 +1,5 @@
 """Host register/login endpoints (JWT) and JWT failures in the one error envelope."""
+import hashlib
 import re
 
 from flask import Blueprint, jsonify, request
@@ -7,12 +8,39 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.errors import APIError, error_response
 from backend.extensions import db, jwt, limiter
+from backend.inputs import MAX_ID, unstorable_text
 from backend.models import User
 
 auth_bp = Blueprint("auth", __name__, url_prefix="/api/auth")
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
+# A user id as create_access_token writes it: decimal digits within the id column's range.
+SUBJECT_RE = re.compile(r"[1-9][0-9]{0,9}")
+# Password guessing is limited by where it comes from and by whom it targets; a JWT sent
+# along changes neither (the default key would give every valid JWT its own allowance).
+LOGIN_PER_ADDRESS, LOGIN_FAILURES_PER_EMAIL = "20/minute", "10/minute;50/hour"
+REGISTER_PER_ADDRESS, REGISTER_PER_EMAIL = "10/minute", "5/minute"
+
+
+def client_address():
+    """Rate-limit key: the client's address, whatever the request carries."""
+    return f"ip:{request.remote_addr or 'unknown'}"
+
+
+def email_tried():
+    """Rate-limit key: the email a login or registration is for, as the view normalises it.
+
+    Hashed, so the limiter's storage holds no addresses and keys stay short.
+    """
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    text = email.strip().lower() if isinstance(email, str) else ""
+    return "email:" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+
+
+def _failed_login(response):
+    return response.status_code == 401
 
 
 def _credentials():
@@ -29,11 +57,17 @@ def _credentials():
     if problems:
         raise APIError("Email and password are required.", code="validation_error",
                        status=422, details={"fields": problems})
+    bad = {str(path[0]): f"contains {reason}"
+           for path, reason in unstorable_text({"email": email, "password": password})}
+    if bad:
+        raise APIError("The email or password has characters that cannot be stored.",
+                       code="validation_error", status=422, details={"fields": bad})
     return email.strip().lower(), password
 
 
 @auth_bp.post("/register")
-@limiter.limit("10/minute")
+@limiter.limit(REGISTER_PER_ADDRESS, key_func=client_address)
+@limiter.limit(REGISTER_PER_EMAIL, key_func=email_tried)
 def register():
     email, password = _credentials()
     if len(password) < MIN_PASSWORD:
@@ -53,7 +87,9 @@ def register():
 
 
 @auth_bp.post("/login")
-@limiter.limit("20/minute")
+@limiter.limit(LOGIN_PER_ADDRESS, key_func=client_address)
+# Only failures count per email, so a user who logs in often is never locked out by it.
+@limiter.limit(LOGIN_FAILURES_PER_EMAIL, key_func=email_tried, deduct_when=_failed_login)
 def login():
     email, password = _credentials()
     user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
@@ -70,8 +106,22 @@ def _jwt_error(code, message):
     return handler
 
 
+def _claims_usable(_header, claims):
+    """Only tokens as login issues them: with an expiry, for a user id the database can hold.
+
+    A signed token without `exp` would be valid forever; a non-numeric `sub` would fail
+    later, in current_user_id().
+    """
+    subject = claims.get("sub")
+    return ("exp" in claims and isinstance(subject, str)
+            and SUBJECT_RE.fullmatch(subject) is not None and int(subject) <= MAX_ID)
+
+
 def init_app(app):
     """Bind JWT failure callbacks so every one answers in the envelope, and add the routes."""
+    jwt.token_verification_loader(_claims_usable)
+    jwt.token_verification_failed_loader(_jwt_error("invalid_token",
+                                                    "The access token is not valid."))
     jwt.unauthorized_loader(_jwt_error(
         "authorization_required", "Send 'Authorization: Bearer <token>' from /api/auth/login."))
     jwt.invalid_token_loader(_jwt_error("invalid_token", "The access token is not valid."))
