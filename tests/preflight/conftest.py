@@ -133,9 +133,9 @@ def media_server():
 
 @pytest.fixture
 def probe_local(media_server):
-    """probe_url for the loopback server (private addresses and http allowed)."""
+    """probe_url for the loopback server (loopback and plain http allowed, as in sandbox
+    mode)."""
     def probe(path, **options):
-        options.setdefault("allow_private", True)
-        options.setdefault("allow_http", True)
+        options.setdefault("allow_loopback", True)
         return probe_url(media_server.url(path), **options)
     return probe

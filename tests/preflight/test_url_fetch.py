@@ -1,4 +1,5 @@
 """probe_url against a loopback server, and the SSRF guard's address classification."""
+import ipaddress
 import socket
 
 import pytest
@@ -37,7 +38,13 @@ def test_public_addresses_are_public(address):
 def dns(monkeypatch):
     """Name resolution answered from a dict, so no test touches the network."""
     answers = {}
-    monkeypatch.setattr(url_fetch, "resolve_host", lambda host, port: answers[host])
+
+    def resolve(host, _port):
+        if host not in answers:
+            ipaddress.ip_address(host)  # an address literal resolves to itself; names must
+            return [host]               # be in `answers`
+        return answers[host]
+    monkeypatch.setattr(url_fetch, "resolve_host", resolve)
     return answers
 
 
@@ -49,11 +56,33 @@ def test_check_url_refuses_hosts_that_resolve_to_private_addresses(dns, address)
     assert error.code == "url_private_address"
 
 
-def test_check_url_accepts_public_https_and_private_when_allowed(dns):
+def test_check_url_accepts_public_https_and_loopback_when_allowed(dns):
     dns["cdn.example.com"] = ["93.184.216.34"]
-    dns["intranet"] = ["10.0.0.5"]
+    dns["sandbox.local"] = ["127.0.0.1", "::1"]
     check_url("https://cdn.example.com/a.jpg")
-    check_url("https://intranet/a.jpg", allow_private=True)
+    check_url("https://sandbox.local/a.jpg", allow_loopback=True)
+    check_url("http://sandbox.local/a.jpg", allow_loopback=True)
+
+
+# Sandbox mode allows loopback, never the rest of the private ranges (issue 11, item 7).
+@pytest.mark.parametrize("address", ["10.0.0.5", "172.16.0.1", "172.31.255.254", "192.168.1.1",
+                                     "169.254.169.254", "fe80::1", "fc00::7", "100.64.0.1",
+                                     "0.0.0.0", "::ffff:10.0.0.1", "::ffff:192.168.0.1"])
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_sandbox_mode_still_refuses_other_private_addresses(dns, address, scheme):
+    dns["intranet"] = [address]
+    error = probe_error(check_url, f"{scheme}://intranet/a.jpg", allow_loopback=True)
+    assert error.code == "url_private_address"
+    host = f"[{address}]" if ":" in address else address
+    error = probe_error(check_url, f"{scheme}://{host}/a.jpg", allow_loopback=True)
+    assert error.code == "url_private_address"
+
+
+def test_sandbox_mode_allows_plain_http_on_loopback_only(dns):
+    dns["cdn.example.com"] = ["93.184.216.34"]
+    dns["mixed"] = ["127.0.0.1", "93.184.216.34"]
+    for url in ("http://cdn.example.com/a.jpg", "http://mixed/a.jpg"):
+        assert probe_error(check_url, url, allow_loopback=True).code == "url_not_https"
 
 
 @pytest.mark.parametrize("url, code", [
@@ -70,7 +99,7 @@ def test_check_url_rejects_bad_urls(dns, url, code):
 
 def test_http_is_accepted_only_when_allowed(dns):
     dns["sandbox.local"] = ["127.0.0.1"]
-    check_url("http://sandbox.local/a.jpg", allow_http=True, allow_private=True)
+    check_url("http://sandbox.local/a.jpg", allow_loopback=True)
     assert probe_error(check_url, "http://sandbox.local/a.jpg").code == "url_not_https"
 
 
@@ -81,10 +110,10 @@ def test_unresolvable_host_is_unreachable(monkeypatch):
     assert probe_error(check_url, "https://nowhere.invalid/a.jpg").code == "url_unreachable"
 
 
-def test_loopback_server_is_refused_without_allow_private(media_server):
+def test_loopback_server_is_refused_without_allow_loopback(media_server):
     media_server.add("refused.jpg", image_bytes(100, 50))
-    error = probe_error(probe_url, media_server.url("/range/refused.jpg"), allow_http=True)
-    assert error.code == "url_private_address"
+    url = media_server.url("/range/refused.jpg").replace("http:", "https:")
+    assert probe_error(probe_url, url).code == "url_private_address"
     assert media_server.ranges("refused.jpg") == []  # refused before any request was sent
 
 
@@ -92,22 +121,33 @@ def test_dns_rebinding_is_caught_on_the_connected_socket(media_server, dns):
     # check_url is told the host is public, but the connection lands on loopback.
     media_server.add("rebind.jpg", image_bytes(100, 50))
     dns["localhost"] = ["93.184.216.34"]
-    url = media_server.url("/range/rebind.jpg").replace("127.0.0.1", "localhost")
-    error = probe_error(probe_url, url, allow_http=True)
+    url = media_server.url("/range/rebind.jpg").replace("http://127.0.0.1", "https://localhost")
+    error = probe_error(probe_url, url)
     assert error.code == "url_private_address"
     assert media_server.ranges("rebind.jpg") == []
 
 
-def test_every_redirect_hop_is_checked(media_server, dns, monkeypatch):
-    # The first hop looks public; the redirect leads to loopback. The connection guard is
-    # switched off so that check_url on the second hop is what refuses it.
-    monkeypatch.setattr(url_fetch, "_refuse_private_peer", lambda sock: sock)
-    dns.update({"localhost": ["93.184.216.34"], "127.0.0.1": ["127.0.0.1"]})
-    media_server.add("hop.jpg", image_bytes(100, 50))
-    target = media_server.url("/range/hop.jpg")
-    start = f"http://localhost:{media_server.httpd.server_port}/to?location={target}"
-    assert probe_error(probe_url, start, allow_http=True).code == "url_private_address"
-    assert media_server.ranges("hop.jpg") == []
+def test_dns_rebinding_in_sandbox_mode_to_a_private_address(media_server, dns, monkeypatch):
+    # Loopback is allowed in sandbox mode; the connected peer is checked all the same (the
+    # loopback peer stands in for a private one: only loopback is served here).
+    monkeypatch.setattr(url_fetch, "is_loopback_address", lambda address: False)
+    dns["localhost"] = ["93.184.216.34"]
+    media_server.add("rebind.jpg", image_bytes(100, 50))
+    url = media_server.url("/range/rebind.jpg").replace("http://127.0.0.1", "https://localhost")
+    assert probe_error(probe_url, url, allow_loopback=True).code == "url_private_address"
+    assert media_server.ranges("rebind.jpg") == []
+
+
+@pytest.mark.parametrize("target", ["http://10.1.2.3/hop.jpg", "https://192.168.0.10/hop.jpg",
+                                    "http://169.254.169.254/latest/meta-data/",
+                                    "http://[fd00::1]/hop.jpg", "http://172.20.0.1:8080/hop.jpg"])
+def test_every_redirect_hop_is_checked(probe_local, media_server, target):
+    # Sandbox mode: the first hop is the loopback server, the redirect leads to a private
+    # address. Refused by check_url before any connection is opened to it.
+    before = len(media_server.requests)
+    error = probe_error(probe_local, f"/to?location={target}")
+    assert error.code == "url_private_address"
+    assert [path for path, _ in media_server.requests[before:]] == ["/to"]
 
 
 def test_redirect_to_credentials_or_other_scheme_is_refused(probe_local, media_server):
@@ -193,6 +233,5 @@ def test_a_closed_port_is_unreachable():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    error = probe_error(probe_url, f"http://127.0.0.1:{port}/a.jpg", allow_private=True,
-                        allow_http=True)
+    error = probe_error(probe_url, f"http://127.0.0.1:{port}/a.jpg", allow_loopback=True)
     assert error.code == "url_unreachable"

@@ -49,13 +49,12 @@ class MediaInfo:
         return {**asdict(self), "aspect_ratio": self.aspect_ratio}
 
 
-def probe_url(url: str, *, allow_private: bool = False, allow_http: bool = False,
-              timeout=(3.05, 10), max_header_bytes: int = HEAD_BYTES,
-              max_seconds: float = 30.0) -> MediaInfo:
+def probe_url(url: str, *, allow_loopback: bool = False, timeout=(3.05, 10),
+              max_header_bytes: int = HEAD_BYTES, max_seconds: float = 30.0) -> MediaInfo:
     """Inspect the media at `url` from its first `max_header_bytes` (plus, for a video whose
     moov atom follows mdat, ranged reads there). Raises MediaProbeError."""
-    with open_media_url(url, max_bytes=max_header_bytes, allow_private=allow_private,
-                        allow_http=allow_http, timeout=timeout, max_seconds=max_seconds) as head:
+    with open_media_url(url, max_bytes=max_header_bytes, allow_loopback=allow_loopback,
+                        timeout=timeout, max_seconds=max_seconds) as head:
         return parse_media(head.data, total=head.total, read_at=head.read_at,
                            declared_mime=head.content_type, window=max_header_bytes)
 

@@ -52,10 +52,28 @@ def resolve_host(host: str, port: int) -> list[str]:
     return sorted({info[4][0] for info in infos})
 
 
-def check_url(url: str, *, allow_private: bool = False, allow_http: bool = False) -> None:
-    """Raise MediaProbeError unless `url` is one Meta could fetch and we may fetch safely."""
+def is_loopback_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
+
+
+def _allowed(address: str, allow_loopback: bool) -> bool:
+    return is_public_address(address) or (allow_loopback and is_loopback_address(address))
+
+
+PRIVATE_MESSAGE = "The media URL points to a private or local address that Meta cannot reach."
+
+
+def check_url(url: str, *, allow_loopback: bool = False) -> None:
+    """Raise MediaProbeError unless `url` is one Meta could fetch and we may fetch safely.
+
+    `allow_loopback` (sandbox mode) also accepts loopback addresses, and plain http to
+    them only: the bundled sandbox and the platform's own uploads live there. Other
+    private, link-local and reserved addresses are refused in every mode.
+    """
     parts = urlsplit(url)
-    if parts.scheme not in (("https", "http") if allow_http else ("https",)):
+    if parts.scheme not in (("https", "http") if allow_loopback else ("https",)):
         raise MediaProbeError("url_not_https", "The media URL must start with https://.")
     if parts.username is not None or parts.password is not None:
         raise MediaProbeError("url_has_credentials", "The media URL must not contain a user "
@@ -66,46 +84,54 @@ def check_url(url: str, *, allow_private: bool = False, allow_http: bool = False
         host = None
     if not host:
         raise MediaProbeError("url_invalid", "The media URL has no valid host.")
-    if not allow_private and not all(map(is_public_address, resolve_host(host, port))):
-        raise MediaProbeError("url_private_address", "The media URL points to a private or "
-                                                     "local address that Meta cannot reach.")
+    addresses = resolve_host(host, port)
+    if not all(_allowed(a, allow_loopback) for a in addresses):
+        raise MediaProbeError("url_private_address", PRIVATE_MESSAGE)
+    if parts.scheme == "http" and not all(map(is_loopback_address, addresses)):
+        raise MediaProbeError("url_not_https", "The media URL must start with https:// "
+                                               "(plain http only on loopback, in sandbox mode).")
 
 
-def _refuse_private_peer(sock: socket.socket) -> socket.socket:
-    # Checked on the connected socket, before a byte is sent: a DNS answer that changed
-    # since check_url (rebinding) still cannot reach an internal host.
-    if not is_public_address(sock.getpeername()[0]):
-        sock.close()
-        raise MediaProbeError("url_private_address", "The media URL points to a private or "
-                                                     "local address that Meta cannot reach.")
-    return sock
+def _peer_guard(allow_loopback: bool):
+    def refuse_private_peer(sock: socket.socket) -> socket.socket:
+        # Checked on the connected socket, before a byte is sent: a DNS answer that changed
+        # since check_url (rebinding) still cannot reach an internal host.
+        if not _allowed(sock.getpeername()[0], allow_loopback):
+            sock.close()
+            raise MediaProbeError("url_private_address", PRIVATE_MESSAGE)
+        return sock
+    return refuse_private_peer
 
 
-class _PublicHTTPConnection(HTTPConnection):
-    def _new_conn(self):
-        return _refuse_private_peer(super()._new_conn())
+def _guarded_pools(guard):
+    """urllib3 pool classes whose connections pass their socket through `guard`."""
+    class HTTP(HTTPConnection):
+        def _new_conn(self):
+            return guard(super()._new_conn())
 
+    class HTTPS(HTTPSConnection):
+        def _new_conn(self):
+            return guard(super()._new_conn())
 
-class _PublicHTTPSConnection(HTTPSConnection):
-    def _new_conn(self):
-        return _refuse_private_peer(super()._new_conn())
+    class HTTPPool(HTTPConnectionPool):
+        ConnectionCls = HTTP
 
+    class HTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = HTTPS
 
-class _PublicHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _PublicHTTPConnection
-
-
-class _PublicHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _PublicHTTPSConnection
+    return {"http": HTTPPool, "https": HTTPSPool}
 
 
 class _PublicOnlyAdapter(HTTPAdapter):
-    """Connects only to public addresses, whatever DNS answers at connect time."""
+    """Connects only to allowed addresses, whatever DNS answers at connect time."""
+
+    def __init__(self, allow_loopback: bool = False):
+        self._pools = _guarded_pools(_peer_guard(allow_loopback))
+        super().__init__()
 
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPPool,
-                                                   "https": _PublicHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = self._pools
 
 
 @dataclass
@@ -120,14 +146,14 @@ class Head:
 
 
 class _Fetcher:
-    def __init__(self, session, *, allow_private, allow_http, timeout, deadline):
+    def __init__(self, session, *, allow_loopback, timeout, deadline):
         self.session, self.timeout, self.deadline = session, timeout, deadline
-        self.allow_private, self.allow_http = allow_private, allow_http
+        self.allow_loopback = allow_loopback
 
     def open(self, url: str, start: int, length: int):
         """GET bytes [start, start+length) following at most MAX_REDIRECTS checked hops."""
         for _ in range(MAX_REDIRECTS + 1):
-            check_url(url, allow_private=self.allow_private, allow_http=self.allow_http)
+            check_url(url, allow_loopback=self.allow_loopback)
             headers = {"Range": f"bytes={start}-{start + length - 1}", "User-Agent": USER_AGENT,
                        "Accept-Encoding": "identity"}  # sizes and ranges of the stored bytes
             try:
@@ -185,17 +211,16 @@ class _Fetcher:
 
 
 @contextmanager
-def open_media_url(url: str, *, max_bytes: int, allow_private: bool = False,
-                   allow_http: bool = False, timeout=(3.05, 10), max_seconds: float = 30.0):
+def open_media_url(url: str, *, max_bytes: int, allow_loopback: bool = False,
+                   timeout=(3.05, 10), max_seconds: float = 30.0):
     """Yield the Head of `url`: at most `max_bytes`, with a ranged reader for more while the
     context is open. `max_seconds` bounds a server that drips bytes."""
     with requests.Session() as session:
         session.trust_env = False  # a proxy from the environment would bypass the address check
-        if not allow_private:
-            for prefix in ("http://", "https://"):
-                session.mount(prefix, _PublicOnlyAdapter())
-        fetcher = _Fetcher(session, allow_private=allow_private, allow_http=allow_http,
-                           timeout=timeout, deadline=time.monotonic() + max_seconds)
+        for prefix in ("http://", "https://"):
+            session.mount(prefix, _PublicOnlyAdapter(allow_loopback))
+        fetcher = _Fetcher(session, allow_loopback=allow_loopback, timeout=timeout,
+                           deadline=time.monotonic() + max_seconds)
         resp, final_url = fetcher.open(url, 0, max_bytes)
         ranged = resp.status_code == 206
         # The total size comes from the headers, never from reading the whole file.

@@ -92,7 +92,7 @@ class Validator:
                     return None, True, [Problem(field, "upload_not_found", "No upload with this "
                                                 "token; upload the file again.")]
                 return probe_file(path), True, []
-            return probe_url(url, allow_private=self.sandbox, allow_http=self.sandbox), False, []
+            return probe_url(url, allow_loopback=self.sandbox), False, []
         except MediaProbeError as exc:
             return None, False, [Problem(field, exc.code, exc.message)]
 
