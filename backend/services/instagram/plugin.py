@@ -22,6 +22,7 @@ from backend.services.instagram.insights import routes as insight_routes  # noqa
 from backend.services.instagram.insights.catalogue import RejectedMetrics
 from backend.services.instagram.insights.jobs import sync_insights
 from backend.services.instagram.media import routes as media_routes  # noqa: F401
+from backend.services.instagram.preflight.uploads import ConversionGate
 from backend.services.instagram.publishing import routes as publishing_routes  # noqa: F401
 from backend.services.instagram.publishing.jobs import process_due_posts, purge_old_uploads
 from backend.services.instagram.settings import resolve
@@ -51,7 +52,8 @@ def setup(state):
                                cooldown=settings.INSTAGRAM_CIRCUIT_COOLDOWN_SECONDS),
         observer=GraphCallObserver(metrics),
         rejected_metrics=RejectedMetrics(
-            ttl=settings.INSTAGRAM_REJECTED_METRIC_TTL_HOURS * 3600))
+            ttl=settings.INSTAGRAM_REJECTED_METRIC_TTL_HOURS * 3600),
+        conversions=ConversionGate(settings.INSTAGRAM_IMAGE_CONVERSIONS))
     envelope.init_app(app)
     app.register_error_handler(InstagramAPIError, handle_graph_error)
     if "limiter" not in app.extensions:

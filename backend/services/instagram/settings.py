@@ -81,6 +81,8 @@ class InstagramSettings(BaseSettings):
     INSTAGRAM_UPLOAD_DIR: str | None = None
     INSTAGRAM_UPLOAD_MAX_BYTES: int = Field(100 * 1024 * 1024, gt=0)
     INSTAGRAM_UPLOAD_RETENTION_HOURS: int = Field(24, ge=0)
+    INSTAGRAM_IMAGE_MAX_PIXELS: int = Field(16_000_000, gt=0)
+    INSTAGRAM_IMAGE_CONVERSIONS: int = Field(2, gt=0)
     INSTAGRAM_INSIGHTS_CACHE_SECONDS: int = Field(900, ge=0)
     INSTAGRAM_INSIGHTS_SYNC_MINUTES: int = Field(15, gt=0)
     INSTAGRAM_INSIGHTS_SCHEDULE_HOURS: str = Field("1,6,24", pattern=HOURS_LIST)

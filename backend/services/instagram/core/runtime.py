@@ -21,6 +21,8 @@ class InstagramRuntime:
     quota_cache: dict = field(default_factory=dict)
     # Metrics Meta refused lately, per (version, kind); see insight_catalogue.RejectedMetrics.
     rejected_metrics: object = None
+    # Bounds how many uploaded images are decoded at once (preflight.uploads.ConversionGate).
+    conversions: object = None
 
 
 def runtime(app=None):

@@ -2,19 +2,28 @@
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import secrets
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from PIL import Image, ImageCms, ImageOps
+from PIL import ExifTags, Image, ImageCms, ImageOps
 
 from .probe import MediaInfo, probe_file, sniff_format
 
 JPEG_QUALITY = 90
 CHUNK_BYTES = 1024 * 1024
+# Decoded pixels one conversion may hold; far below Pillow's 89 million, whose decoding
+# (9400 x 9400 from a 354 KB PNG) plus the copies of a conversion took 1.3 GB. JPEGs are
+# decoded already scaled down (draft mode), so large photos stay well within it.
+DEFAULT_MAX_PIXELS = 16_000_000
+# Orientations that swap width and height once EXIF is applied.
+_SWAPS_AXES = {5, 6, 7, 8}
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")  # what secrets.token_urlsafe(24) produces
 STORED_SUFFIXES = (".jpg", ".mp4", ".mov")
 _WORK_SUFFIXES = (".part", ".tmp")
@@ -41,6 +50,30 @@ class UploadTooLarge(UploadError):
 
 class UploadRejected(UploadError):
     code = "upload_rejected"
+
+
+class UploadBusy(UploadError):
+    """Every conversion slot stayed taken for the whole wait: try again shortly."""
+
+    code = "uploads_busy"
+
+
+class ConversionGate:
+    """At most `slots` image conversions at once in this process, so that decoded pixels
+    (at most max_pixels each) bound the memory uploads can take, whatever arrives."""
+
+    def __init__(self, slots: int):
+        self._slots = threading.BoundedSemaphore(max(1, slots))
+
+    @contextmanager
+    def slot(self, wait: float):
+        if not self._slots.acquire(timeout=max(0.0, wait)):
+            raise UploadBusy("Too many images are being converted right now; try again in a "
+                             "few seconds.")
+        try:
+            yield
+        finally:
+            self._slots.release()
 
 
 @dataclass(frozen=True)
@@ -73,10 +106,13 @@ def convertible_formats() -> frozenset[str]:
 
 
 def store_upload(fileobj, filename: str, *, upload_dir, max_bytes: int,
-                 max_width: int | None = None) -> StoredUpload:
+                 max_width: int | None = None, max_pixels: int = DEFAULT_MAX_PIXELS,
+                 gate: ConversionGate | None = None, wait: float = 10.0) -> StoredUpload:
     """Store an uploaded image as a clean JPEG, or an MP4/MOV video as it is, under an
     unguessable name. `filename` only names the file in messages: the content decides the
-    format. `max_width` (1440 for the feed) scales wider images down."""
+    format. `max_width` (1440 for the feed) scales wider images down. An image whose
+    decoded size would pass `max_pixels` is refused before decoding; `gate` bounds how
+    many conversions run at once (waiting at most `wait` seconds for a slot)."""
     os.makedirs(upload_dir, exist_ok=True)
     token = secrets.token_urlsafe(24)
     base = Path(upload_dir) / token
@@ -91,7 +127,8 @@ def store_upload(fileobj, filename: str, *, upload_dir, max_bytes: int,
             info = probe_file(path)
             return StoredUpload(token, str(path), size, info.width, info.height, fmt, fmt,
                                 False, info)
-        original = _reencode(raw, tmp, filename, max_width)
+        with (gate.slot(wait) if gate is not None else _no_gate()):
+            original = _reencode(raw, tmp, filename, max_width, max_pixels)
         path = base.with_suffix(".jpg")
         os.replace(tmp, path)
         info = probe_file(path)
@@ -117,11 +154,20 @@ def _copy_capped(fileobj, path: Path, max_bytes: int, filename: str) -> int:
     return size
 
 
-def _reencode(raw: Path, out: Path, filename: str, max_width: int | None) -> str:
+@contextmanager
+def _no_gate():
+    yield
+
+
+def _reencode(raw: Path, out: Path, filename: str, max_width: int | None,
+              max_pixels: int) -> str:
     """Write `raw` as a metadata-free sRGB JPEG to `out`; return the original format."""
     try:
         with Image.open(raw, formats=_pillow_formats()) as img:
-            _check_pixels(img, filename)
+            _check_pixels(img, filename, Image.MAX_IMAGE_PIXELS)
+            _draft(img, max_width)
+            # Only the header has been read so far: the budget holds before any decoding.
+            _check_pixels(img, filename, max_pixels)
             original = _PILLOW_FORMATS[img.format]
             clean = _prepare(img, max_width)
     except UploadError:
@@ -136,27 +182,48 @@ def _reencode(raw: Path, out: Path, filename: str, max_width: int | None) -> str
     return original
 
 
-def _check_pixels(img: Image.Image, filename: str) -> None:
+def _check_pixels(img: Image.Image, filename: str, limit: int | None) -> None:
     # Pillow only warns between MAX_IMAGE_PIXELS and twice that; a warning is still a bomb.
     # Checking here instead of turning warnings into errors: warnings filters are global
     # and not thread-safe.
-    limit = Image.MAX_IMAGE_PIXELS
     if limit and img.width * img.height > limit:
-        raise UploadRejected(f"{filename} has too many pixels to process safely.",
+        raise UploadRejected(f"{filename} is {img.width} x {img.height} pixels; at most "
+                             f"{limit:,} pixels can be processed safely. Scale it down "
+                             f"(Instagram shows at most 1440 pixels wide).",
                              "image_too_many_pixels")
 
 
+def _final_width(img: Image.Image) -> int:
+    """The width once EXIF orientation is applied."""
+    orientation = img.getexif().get(ExifTags.Base.Orientation)
+    return img.height if orientation in _SWAPS_AXES else img.width
+
+
+def _draft(img: Image.Image, max_width: int | None) -> None:
+    """Let JPEG decode at 1/2, 1/4 or 1/8 scale when the result is scaled down anyway."""
+    if not max_width or img.format not in ("JPEG", "MPO"):
+        return
+    scale = max_width / _final_width(img)
+    if scale < 1:
+        img.draft(None, (math.ceil(img.width * scale), math.ceil(img.height * scale)))
+
+
 def _prepare(img: Image.Image, max_width: int | None) -> Image.Image:
-    img = ImageOps.exif_transpose(img)  # bake the orientation in, since EXIF goes away
+    # Bake the orientation in, since EXIF goes away; in place, as the copy Pillow makes
+    # otherwise would double the decoded image's memory even when nothing turns.
+    ImageOps.exif_transpose(img, in_place=True)
+    if max_width and img.width > max_width:
+        # Scaled first, so every later step copies the small image, not the decoded one.
+        if img.mode in ("1", "P"):  # palettes only resize with NEAREST
+            img = img.convert("RGBA" if img.mode == "P" else "L")
+        height = max(1, round(img.height * max_width / img.width))
+        img = img.resize((max_width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
     img = _to_srgb(img)
     if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
         rgba = img.convert("RGBA")  # JPEG has no alpha: flatten on white, not on black
         img = Image.new("RGB", rgba.size, "white")
         img.paste(rgba, mask=rgba.getchannel("A"))
     img = img.convert("RGB")
-    if max_width and img.width > max_width:
-        height = max(1, round(img.height * max_width / img.width))
-        img = img.resize((max_width, height), Image.Resampling.LANCZOS)
     img.info = {}  # no EXIF, GPS, XMP, comment or ICC profile reaches the saved file
     return img
 

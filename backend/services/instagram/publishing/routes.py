@@ -45,15 +45,22 @@ def _attach_upload(body):
             setattr(body, key, None)
 
 
+UPLOAD_STATUS = {"upload_too_large": 413, "uploads_busy": 503}
+CONVERSION_WAIT_SECONDS = 10.0
+
+
 def _store(upload):
-    settings = runtime().settings
+    rt = runtime()
     try:
         return store_upload(upload.stream, upload.filename or "upload",
                             upload_dir=posts.upload_dir(),
-                            max_bytes=settings.INSTAGRAM_UPLOAD_MAX_BYTES, max_width=1440)
+                            max_bytes=rt.settings.INSTAGRAM_UPLOAD_MAX_BYTES, max_width=1440,
+                            max_pixels=rt.settings.INSTAGRAM_IMAGE_MAX_PIXELS,
+                            gate=rt.conversions, wait=CONVERSION_WAIT_SECONDS)
     except UploadError as exc:
-        status = 413 if exc.code == "upload_too_large" else 422
-        raise APIError(exc.message, code=exc.code, status=status)
+        status = UPLOAD_STATUS.get(exc.code, 422)
+        raise APIError(exc.message, code=exc.code, status=status,
+                       headers={"Retry-After": "5"} if status == 503 else None)
 
 
 def _publish_endpoint(path, summary, model, post_type):
@@ -73,7 +80,7 @@ _publish_endpoint("/reels", "Publish a reel", schemas.ReelRequest, "reel")
 
 
 @api.route(instagram_bp, "/preview", "POST", "Validate and preview a post; no Graph call",
-           body=schemas.PreviewRequest, response=schemas.PreviewOut, errors=(404, 413),
+           body=schemas.PreviewRequest, response=schemas.PreviewOut, errors=(404, 413, 503),
            content_types=BOTH, description="JSON report, or the post rendered as in the "
            "Instagram feed with Accept: text/html.")
 def preview(body):
@@ -106,7 +113,7 @@ def list_posts(query):
 
 
 @api.route(instagram_bp, "/uploads", "POST", "Upload an image or video for later posts",
-           response=schemas.UploadOut, status=201, errors=(413, 422),
+           response=schemas.UploadOut, status=201, errors=(413, 422, 503),
            content_types=("multipart/form-data",), description="Images are re-encoded to "
            "JPEG, EXIF orientation applied, metadata (GPS) stripped.")
 def upload():

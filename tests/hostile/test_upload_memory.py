@@ -1,0 +1,142 @@
+"""Decompression cost: pixel budget before decoding, JPEG draft decoding, bounded conversions,
+and the platform's peak memory while hostile and budget-sized images arrive at once."""
+import contextlib
+import io
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from PIL import ImageFile
+
+from backend.services.instagram.preflight.uploads import (ConversionGate, UploadBusy,
+                                                          UploadRejected, store_upload)
+from backend.services.instagram.settings import InstagramSettings
+from tests.hostile.big_png import write_png
+from tests.hostile.conftest import PREFIX, assert_envelope
+from tests.preflight.builders import image_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
+# docs/operations.md: each conversion holds at most about 12 bytes per pixel of the budget.
+BYTES_PER_PIXEL = 12
+
+
+def documented_bound_mb():
+    defaults = InstagramSettings()
+    return (defaults.INSTAGRAM_IMAGE_CONVERSIONS * defaults.INSTAGRAM_IMAGE_MAX_PIXELS
+            * BYTES_PER_PIXEL / 2**20)
+
+
+def test_peak_memory_stays_within_the_documented_bound(tmp_path):
+    files = [write_png(tmp_path / "small.png", 1080, 1350),
+             write_png(tmp_path / "bomb_9400.png", 9400, 9400),  # the issue's 354 KB file
+             write_png(tmp_path / "budget_rgba.png", 4000, 4000, "RGBA")]  # 16 MP, 4 bytes
+    assert (tmp_path / "bomb_9400.png").stat().st_size < 400_000
+    run = subprocess.run([sys.executable, "-m", "tests.hostile.memory_probe",
+                          str(tmp_path / "app"), *map(str, files)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    answers = report["answers"]
+    assert answers["bomb_9400.png"] == [[422, "image_too_many_pixels"]] * 3
+    assert answers["budget_rgba.png"] == [[201, None]] * 3
+    rise = report["peak_mb"] - report["baseline_mb"]
+    print(f"peak memory rise: {rise:.0f} MB (bound {documented_bound_mb():.0f} MB)")
+    assert rise < documented_bound_mb()
+
+
+def test_the_budget_is_checked_before_any_decoding(tmp_path, monkeypatch):
+    def never(self):
+        raise AssertionError("decoded before the pixel budget was checked")
+    monkeypatch.setattr(ImageFile.ImageFile, "load", never)
+    for mode in ("L", "RGB", "RGBA"):
+        path = write_png(tmp_path / f"{mode}.png", 5000, 4000, mode)
+        with open(path, "rb") as fh, pytest.raises(UploadRejected) as info:
+            store_upload(fh, "big.png", upload_dir=tmp_path / "up", max_bytes=10**8)
+        assert info.value.code == "image_too_many_pixels"
+        assert "5000 x 4000" in info.value.message and "16,000,000" in info.value.message
+
+
+def test_large_jpegs_are_decoded_scaled_down(tmp_path):
+    # 12 MP in the header; decoded at half scale (2000 x 1500) within a 4 MP budget. A PNG of
+    # the same size cannot be decoded scaled, so it is refused.
+    jpeg = image_bytes(4000, 3000, quality=70)
+    stored = store_upload(io.BytesIO(jpeg), "photo.jpg", upload_dir=tmp_path,
+                          max_bytes=10**8, max_width=1440, max_pixels=4_000_000)
+    assert (stored.width, stored.height) == (1440, 1080)
+    png = write_png(tmp_path / "same.png", 4000, 3000)
+    with open(png, "rb") as fh, pytest.raises(UploadRejected):
+        store_upload(fh, "same.png", upload_dir=tmp_path, max_bytes=10**8, max_width=1440,
+                     max_pixels=4_000_000)
+
+
+def test_rotated_jpegs_are_scaled_to_their_final_width(tmp_path):
+    # Stored 4000 x 3000 with orientation 6: shown 3000 wide and 4000 tall, so the width
+    # limit applies to the 3000 (and draft decoding must not shrink it below 1440).
+    jpeg = image_bytes(4000, 3000, orientation=6, quality=70)
+    stored = store_upload(io.BytesIO(jpeg), "turned.jpg", upload_dir=tmp_path,
+                          max_bytes=10**8, max_width=1440)
+    assert (stored.width, stored.height) == (1440, 1920)
+
+
+def test_conversions_wait_for_a_slot_then_give_up(tmp_path):
+    gate = ConversionGate(1)
+    small = image_bytes(50, 50)
+    with gate.slot(0):
+        with pytest.raises(UploadBusy):
+            store_upload(io.BytesIO(small), "a.jpg", upload_dir=tmp_path,
+                         max_bytes=10**6, gate=gate, wait=0.05)
+    assert store_upload(io.BytesIO(small), "a.jpg", upload_dir=tmp_path,
+                        max_bytes=10**6, gate=gate, wait=0).format == "jpeg"
+
+
+def test_busy_uploads_answer_503_with_retry_after(app, client, auth_headers, monkeypatch):
+    from backend.services.instagram.core.runtime import runtime
+    from backend.services.instagram.publishing import routes
+    monkeypatch.setattr(routes, "CONVERSION_WAIT_SECONDS", 0.05)
+    headers = auth_headers()
+    with app.app_context():
+        gate = runtime().conversions
+    held = [gate.slot(0) for _ in range(2)]  # the default: two conversions at once
+    for slot in held:
+        slot.__enter__()
+    try:
+        response = client.post(f"{PREFIX}/uploads", headers=headers,
+                               data={"file": (io.BytesIO(image_bytes(50, 50)),
+                                              "a.jpg")}, content_type="multipart/form-data")
+    finally:
+        for slot in held:
+            slot.__exit__(None, None, None)
+    assert assert_envelope(response, 503)["code"] == "uploads_busy"
+    # Flask-Limiter raises Retry-After to its own window's reset on every answer.
+    assert int(response.headers["Retry-After"]) >= 5
+
+
+def test_the_gate_is_shared_by_concurrent_uploads(tmp_path):
+    gate, inside, most = ConversionGate(2), [0], [0]
+    lock = threading.Lock()
+    original = ConversionGate.slot
+
+    def counting(self, wait):
+        with original(self, wait):
+            with lock:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            try:
+                yield
+            finally:
+                with lock:
+                    inside[0] -= 1
+    gate.slot = contextlib.contextmanager(counting).__get__(gate)
+    data = image_bytes(2000, 2000, "PNG")
+    threads = [threading.Thread(target=store_upload, args=(io.BytesIO(data),
+                                                           "p.png"),
+                                kwargs={"upload_dir": tmp_path, "max_bytes": 10**8,
+                                        "gate": gate, "wait": 30}) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 1 <= most[0] <= 2
