@@ -10,6 +10,7 @@ from backend.services.instagram.accounts import routes as account_routes  # noqa
 from backend.services.instagram.accounts.crypto import load_cipher
 from backend.services.instagram.accounts.token_refresh import refresh_due_tokens
 from backend.services.instagram.cli import instagram_cli
+from backend.services.instagram.core import deadline as core_deadline  # noqa: F401
 from backend.services.instagram.core import views as core_views  # noqa: F401
 from backend.services.instagram.core.blueprint import instagram_bp
 from backend.services.instagram.core.error_handlers import handle_graph_error

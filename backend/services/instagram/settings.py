@@ -64,6 +64,7 @@ class InstagramSettings(BaseSettings):
     INSTAGRAM_HTTP_READ_TIMEOUT: float = Field(20.0, gt=0)
     INSTAGRAM_MAX_RETRIES: int = Field(3, ge=0)
     INSTAGRAM_RETRY_WAIT_MAX: float = Field(8.0, ge=0)
+    INSTAGRAM_REQUEST_BUDGET_SECONDS: float = Field(25.0, gt=0)
     INSTAGRAM_APPSECRET_PROOF: bool = True
     INSTAGRAM_CIRCUIT_FAILURES: int = Field(5, gt=0)
     INSTAGRAM_CIRCUIT_COOLDOWN_SECONDS: float = Field(30.0, gt=0)

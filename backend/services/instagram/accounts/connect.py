@@ -83,6 +83,11 @@ def complete_authorization(query):
             linked = _connect_facebook(row, code)
     except graph.InstagramAPIError as exc:
         log.warning("connect failed for user %s: %s", row.user_id, exc)
+        if isinstance(exc, graph.TransientError):  # timeouts, the request's budget, 5xx
+            raise ConnectError("Instagram did not answer in time while connecting; nothing "
+                               "was connected. Start again from /oauth/authorize.",
+                               code="instagram_unavailable", status=503,
+                               details=_meta_details(exc))
         raise ConnectError("Meta answered with an error while connecting: "
                            f"{exc.user_message or exc.message}", code="meta_error", status=502,
                            details=_meta_details(exc))

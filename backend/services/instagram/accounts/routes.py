@@ -23,7 +23,7 @@ def authorize(body):
 
 @api.route(instagram_bp, "/callback", "GET", "OAuth redirect target (no JWT)", auth=False,
            query=schemas.CallbackQuery, response=schemas.AccountEnvelope, status=201,
-           errors=(422, 502), description="Meta redirects the user's browser here. Answers "
+           errors=(422, 502, 503), description="Meta redirects the user's browser here. Answers "
            "JSON when the client prefers it (curl does), a small HTML page for browsers.")
 def callback(query):
     wants_html = request.accept_mimetypes.best_match(

@@ -2,6 +2,7 @@
 from tenacity import wait_none, wait_random_exponential
 
 from backend.models import utcnow
+from backend.services.instagram.core.deadline import request_deadline
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph.client import ClientSettings, InstagramAPI
 
@@ -26,13 +27,17 @@ def client_settings(settings, login_type):
 
 
 def make_client(login_type, access_token=None, app=None):
-    """A client for one login flow, optionally with a token (e.g. during OAuth)."""
+    """A client for one login flow, optionally with a token (e.g. during OAuth).
+
+    Inside a request, its calls and retries stop at the request's time budget.
+    """
     rt = runtime(app)
     wait = rt.settings.INSTAGRAM_RETRY_WAIT_MAX
     return InstagramAPI.from_settings(
         client_settings(rt.settings, login_type), access_token, login_type,
         session=rt.session, usage=rt.usage, breaker=rt.breaker, observer=rt.observer,
-        retry_wait=wait_random_exponential(multiplier=0.5, max=wait) if wait else wait_none())
+        retry_wait=wait_random_exponential(multiplier=0.5, max=wait) if wait else wait_none(),
+        deadline=request_deadline())
 
 
 def error_record(exc):

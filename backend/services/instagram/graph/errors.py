@@ -135,6 +135,12 @@ class CircuitOpenError(TransientError):
     category = "circuit_open"
 
 
+class DeadlineExceededError(TransientError):
+    """The caller's time budget ran out before this call could be sent; never retried."""
+
+    category = "deadline"
+
+
 class RateLimitError(InstagramAPIError):
     """Throttled by Meta (or locally while Meta's block lasts); wait `retry_after` seconds."""
 

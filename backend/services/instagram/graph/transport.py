@@ -13,8 +13,8 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_rand
 
 from .breaker import CircuitBreaker, counts_as_failure
 from .error_codes import DEFAULT_RATE_LIMIT_WAIT, error_from_response, meta_error_fields
-from .errors import (CircuitOpenError, InstagramAPIError, NetworkError, NotFoundError,
-                     RateLimitError, TransientError, protect_third_party_logs)
+from .errors import (CircuitOpenError, DeadlineExceededError, InstagramAPIError, NetworkError,
+                     NotFoundError, RateLimitError, TransientError, protect_third_party_logs)
 from .usage import APP_ACCOUNT, Usage, UsageTracker, parse_usage, usage_key
 from .wire import CallRecord, GraphRequest, form, network_error
 
@@ -38,7 +38,8 @@ class _RetryBudget:
         if isinstance(exc, NotFoundError) and self.not_found > 0:
             self.not_found -= 1
             return True
-        if not isinstance(exc, TransientError) or isinstance(exc, CircuitOpenError):
+        if not isinstance(exc, TransientError) or isinstance(exc, (CircuitOpenError,
+                                                                   DeadlineExceededError)):
             return False
         # A request that never left may always be resent; others only when repeating is safe.
         unsent = isinstance(exc, NetworkError) and not exc.ambiguous
@@ -55,6 +56,9 @@ class GraphTransport:
     `usage` and `breaker` should be shared between clients too; without them each client
     keeps its own. `retry_wait` replaces the backoff (tests pass tenacity's wait_none()).
     `account_id` names the account for usage tracking when calls do not say it.
+    `deadline` (a `clock()` value, time.monotonic by default) is the caller's time budget:
+    each attempt's timeouts are cut to what is left, backoff never sleeps past it, and no
+    attempt starts after it (DeadlineExceededError).
     """
 
     def __init__(self, access_token: str | None = None, *, login_type: str = "instagram",
@@ -67,7 +71,8 @@ class GraphTransport:
                  session: requests.Session | None = None, usage: UsageTracker | None = None,
                  breaker: CircuitBreaker | None = None, observer: Any = None,
                  appsecret_proof: bool = True, retry_wait: Any = None,
-                 account_id: str | None = None):
+                 account_id: str | None = None, deadline: float | None = None,
+                 clock: Any = time.monotonic):
         if login_type not in LOGIN_TYPES:
             raise ValueError(f"login_type must be one of {LOGIN_TYPES}, not {login_type!r}")
         self.login_type = login_type
@@ -84,6 +89,7 @@ class GraphTransport:
         self.observer, self.appsecret_proof = observer, appsecret_proof
         self.retry_wait = retry_wait if retry_wait is not None else DEFAULT_RETRY_WAIT
         self.account_id = account_id
+        self.deadline, self.clock = deadline, clock
         self._calls, self._calls_lock = 0, threading.Lock()
         protect_third_party_logs()
 
@@ -179,8 +185,9 @@ class GraphTransport:
     def _send(self, request: GraphRequest, retry_not_found: int = 0) -> dict[str, Any]:
         """Send with retries for what is safe to repeat; raise an InstagramAPIError."""
         budget = _RetryBudget(request.idempotent, self.max_retries - 1, retry_not_found)
-        retrying = Retrying(stop=stop_after_attempt(self.max_retries + retry_not_found),
-                            wait=self.retry_wait, retry=retry_if_exception(budget), reraise=True)
+        retrying = Retrying(stop=stop_after_attempt(self.max_retries + retry_not_found)
+                            | self._past_deadline, wait=self.retry_wait,
+                            retry=retry_if_exception(budget), reraise=True)
         try:
             for attempt in retrying:
                 with attempt:
@@ -191,14 +198,37 @@ class GraphTransport:
                 raise
         raise escalated  # e.g. 24/2207008 that outlived its retries: the container is gone
 
+    def _remaining(self) -> float | None:
+        return None if self.deadline is None else self.deadline - self.clock()
+
+    def _past_deadline(self, retry_state: Any) -> bool:
+        """tenacity stop: no retry whose backoff would end at or past the deadline."""
+        remaining = self._remaining()
+        return remaining is not None and remaining <= retry_state.upcoming_sleep
+
+    def _timeout_within_deadline(self, request: GraphRequest) -> Any:
+        """The attempt's (connect, read) timeouts, cut to the time left; raise if none is."""
+        timeout = request.timeout or self.timeout
+        remaining = self._remaining()
+        if remaining is None:
+            return timeout
+        if remaining <= 0:
+            raise DeadlineExceededError(
+                f"Time budget spent before {request.method} {request.host}{request.endpoint}",
+                reason="deadline",
+                user_message="Instagram did not answer in time. Please try again shortly.")
+        connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        return (min(connect, remaining), min(read, remaining))
+
     def _attempt(self, request: GraphRequest, attempt: int) -> dict[str, Any]:
         self._refuse_if_blocked(request)
+        timeout = self._timeout_within_deadline(request)
         self.breaker.before_call(request.host)
         started = time.perf_counter()
         try:
             response = self.session.request(
                 request.method, request.url, params=request.params, data=request.data,
-                headers=request.headers, timeout=request.timeout or self.timeout)
+                headers=request.headers, timeout=timeout)
         except requests.RequestException as exc:
             failure = network_error(exc, request)
         else:

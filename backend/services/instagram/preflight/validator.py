@@ -1,10 +1,14 @@
 """One validator for preview and publish: content rules, then probes of every media source."""
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from backend.services.instagram.preflight import rules, specs
 from backend.services.instagram.preflight.probe import MediaProbeError, probe_file, probe_url
 from backend.services.instagram.preflight.rules import Problem
 from backend.services.instagram.preflight.uploads import resolve_upload
+
+# probe_url's own limits per medium: (connect, read) timeouts and total seconds.
+PROBE_TIMEOUT, PROBE_SECONDS = (3.05, 10.0), 30.0
 
 USES = {("feed", "image"): "feed_image", ("carousel", "image"): "carousel_image",
         ("carousel", "video"): "carousel_video", ("story", "image"): "story_image",
@@ -36,10 +40,12 @@ def media_sources(kind, payload):
 class Validator:
     """Checks a post the way Meta will, without calling Meta."""
 
-    def __init__(self, *, sandbox, upload_dir, public_url):
+    def __init__(self, *, sandbox, upload_dir, public_url, deadline=None):
         self.sandbox = sandbox
         self.upload_dir = upload_dir
         self.public_url = public_url
+        # A time.monotonic() value: media hosts are not waited for past it.
+        self.deadline = deadline
 
     def check(self, post_type, payload):
         """The preview report: valid, errors, warnings, caption, counts, media."""
@@ -92,9 +98,17 @@ class Validator:
                     return None, True, [Problem(field, "upload_not_found", "No upload with this "
                                                 "token; upload the file again.")]
                 return probe_file(path), True, []
-            return probe_url(url, allow_loopback=self.sandbox), False, []
+            return probe_url(url, allow_loopback=self.sandbox, **self._time_limits()), False, []
         except MediaProbeError as exc:
             return None, False, [Problem(field, exc.code, exc.message)]
+
+    def _time_limits(self):
+        left = PROBE_SECONDS if self.deadline is None else self.deadline - time.monotonic()
+        if left <= 0:
+            raise MediaProbeError("url_timeout", "There was no time left to check this media "
+                                                 "URL; try again.")
+        return {"timeout": tuple(min(t, left) for t in PROBE_TIMEOUT),
+                "max_seconds": min(PROBE_SECONDS, left)}
 
 
 def item_plan(kind, payload, report):

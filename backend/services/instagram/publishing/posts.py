@@ -2,7 +2,6 @@
 import hashlib
 import json
 import os
-import time
 from datetime import timedelta
 
 from flask import current_app, request, url_for
@@ -14,6 +13,7 @@ from backend.models import SNSPost, utcnow
 from backend.services.instagram.accounts import connected
 from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.core import leases
+from backend.services.instagram.core.deadline import request_deadline, within_budget
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.preflight.validator import Validator, item_plan, kind_of
 from backend.services.instagram.publishing import quota
@@ -37,7 +37,7 @@ def public_upload_url(token):
 
 def validator():
     return Validator(sandbox=runtime().settings.INSTAGRAM_SANDBOX, upload_dir=upload_dir(),
-                     public_url=public_upload_url)
+                     public_url=public_upload_url, deadline=request_deadline())
 
 
 def submit(user_id, post_type, body, idempotency_key=None):
@@ -85,8 +85,10 @@ def submit(user_id, post_type, body, idempotency_key=None):
     if lease is not None:
         with lease:
             try:
-                advance(post, deadline=time.monotonic()
-                        + settings.INSTAGRAM_SYNC_PUBLISH_TIMEOUT, lease=lease)
+                # Graph calls stop at the request's budget too (make_client): past it the
+                # post waits for the job and the answer is 202.
+                advance(post, deadline=within_budget(settings.INSTAGRAM_SYNC_PUBLISH_TIMEOUT),
+                        lease=lease)
             except leases.LeaseLost:  # the job has it now; the answer is 202 either way
                 db.session.rollback()
     db.session.refresh(post)
