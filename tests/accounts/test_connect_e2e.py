@@ -97,6 +97,28 @@ def test_declining_basic_scope_connects_nothing(live, live_user):
     assert response.json()["error"]["code"] == "required_permission_declined"
 
 
+@pytest.mark.parametrize("granted,blamed", [
+    ("instagram_basic,instagram_content_publish,instagram_manage_insights",
+     ["pages_show_list", "pages_read_engagement", "business_management"]),
+    ("instagram_basic,instagram_content_publish,pages_read_engagement",
+     ["pages_show_list", "business_management"]),
+])
+def test_declined_page_access_is_named_not_blamed_on_the_account(live, live_user, granted,
+                                                                  blamed):
+    """Without Page access Meta shows no Page, so no Instagram account is found: the answer
+    says which permission was declined, not that the account is not linked (lessons 18)."""
+    headers = live_user()
+    callback, _ = authorize(live, headers, login="facebook", sandbox_scopes=granted)
+    response = live.http.get(callback)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "pages_permission_declined"
+    assert error["details"]["declined"] == blamed
+    assert "pages_show_list" in error["message"] and "Connect again" in error["message"]
+    assert "None of your Facebook Pages" not in error["message"]
+    assert live.http.get(live.api("/accounts"), headers=headers).json()["accounts"] == []
+
+
 def test_forged_state_is_refused(live, live_user):
     headers = live_user()
     callback, state = authorize(live, headers)

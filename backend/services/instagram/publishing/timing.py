@@ -1,0 +1,94 @@
+"""When to look at a post again: media processing predicted from the video, waits for Meta.
+
+A video's processing time grows with its duration (lessons 1): the first status read is
+placed just before the predicted end, then reads come every INSTAGRAM_STATUS_POLL_SECONDS
+until a little after it, then further apart if the prediction was wrong. The prediction
+starts from the configured base and per-second rate and learns the ratio from the
+platform's own recent videos, so a reel is seen FINISHED within seconds in a few reads
+instead of on a fixed backoff.
+"""
+from __future__ import annotations
+
+import statistics
+from datetime import timedelta
+
+from backend.extensions import db
+from backend.models import SNSPost, utcnow
+
+# Around the predicted end: the first read at 90 % of it, fine reads until 130 %.
+FIRST_READ_SHARE, FINE_UNTIL_SHARE = 0.9, 1.3
+# Past that, a read every 15 % of the time spent so far (so the count of reads grows with
+# the log of a wrong prediction), never more than a minute apart.
+LATE_SHARE, LATE_CAP = 0.15, 60.0
+LEARN_FROM = 20  # recent videos the rate is learned from
+
+
+def video_seconds(post):
+    """Seconds of video the post asks Meta to process (the longest item), or 0."""
+    return max((float(i.get("duration_s") or 0) for i in post.items
+                if i.get("kind") == "video"), default=0.0)
+
+
+def learned_rate(settings, login_type=None):
+    """Seconds of processing per second of video, from recent finished videos (median), or
+    the configured rate when there are not enough yet."""
+    rows = db.session.execute(
+        db.select(SNSPost.processing_started_at, SNSPost.ready_at, SNSPost.items)
+        .where(SNSPost.ready_at.is_not(None), SNSPost.processing_started_at.is_not(None),
+               SNSPost.post_type.in_(("reel", "story", "carousel")))
+        .order_by(SNSPost.ready_at.desc()).limit(LEARN_FROM * 3)).all()
+    base = settings.INSTAGRAM_PROCESSING_BASE_SECONDS
+    rates = []
+    for started, ready, items in rows:
+        duration = max((float(i.get("duration_s") or 0) for i in items
+                        if i.get("kind") == "video"), default=0.0)
+        if duration >= 1:
+            rates.append(max(0.0, (ready - started).total_seconds() - base) / duration)
+        if len(rates) >= LEARN_FROM:
+            break
+    if len(rates) < 3:
+        return settings.INSTAGRAM_PROCESSING_SECONDS_PER_VIDEO_SECOND
+    return statistics.median(rates)
+
+
+def predicted_processing(post, settings):
+    """Predicted seconds from the first container to all FINISHED (0 for images only)."""
+    duration = video_seconds(post)
+    if not duration:
+        return 0.0
+    return settings.INSTAGRAM_PROCESSING_BASE_SECONDS + learned_rate(settings) * duration
+
+
+def next_processing_read(post, settings, now=None):
+    """When to read the containers of a post that is processing."""
+    now = now or utcnow()
+    started = post.processing_started_at or now
+    elapsed = (now - started).total_seconds()
+    expected = predicted_processing(post, settings)
+    fine = settings.INSTAGRAM_STATUS_POLL_SECONDS
+    if elapsed < FIRST_READ_SHARE * expected - fine:
+        return started + timedelta(seconds=FIRST_READ_SHARE * expected)
+    if elapsed < FINE_UNTIL_SHARE * expected + fine:
+        return now + timedelta(seconds=fine)
+    return now + timedelta(seconds=min(LATE_CAP, max(fine, LATE_SHARE * elapsed)))
+
+
+def expected_ready_at(post, settings):
+    """When the post's media should be processed, for the status answer (None if unknown)."""
+    if post.processing_started_at is None or post.ready_at is not None:
+        return None
+    expected = predicted_processing(post, settings)
+    return post.processing_started_at + timedelta(seconds=expected) if expected else None
+
+
+def backoff(attempt, base=5.0, cap=300.0):
+    """Growing waits for Meta's outages: 5, 10, 20 ... seconds, at most `cap`."""
+    return min(cap, base * 2 ** min(attempt, 10))
+
+
+def reconcile_delay(elapsed_seconds):
+    """Reads of an unknown outcome: soon at first (Meta lags seconds), then hours apart."""
+    for limit, delay in ((120, 10), (900, 60), (3600, 300), (6 * 3600, 1800)):
+        if elapsed_seconds < limit:
+            return delay
+    return 3600
