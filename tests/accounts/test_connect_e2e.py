@@ -47,6 +47,17 @@ def test_browser_gets_html_page(live, live_user):
     assert "Connected @sandbox_creator, you can close this window." in page.text
 
 
+def test_browser_error_page_shows_meta_reason_as_text(live, live_user):
+    """Meta's error_description is whatever the redirect URL says: it must stay text."""
+    _callback, state = authorize(live, live_user())
+    hostile = "<script>alert(1)</script>"
+    page = live.http.get(live.api("/callback"), headers={"Accept": "text/html"}, params={
+        "state": state, "error": "server_error", "error_description": hostile})
+    assert page.status_code == 400 and "text/html" in page.headers["Content-Type"]
+    assert "<title>Instagram not connected</title>" in page.text
+    assert "<script" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
 def test_creator_account_is_accepted(live_user, connect_account):
     assert connect_account(live_user(), persona="creator")["account_type"] == "creator"
 

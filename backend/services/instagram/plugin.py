@@ -4,7 +4,6 @@ import time
 
 from backend import errors as envelope
 from backend.extensions import limiter, scheduler
-from backend.logging_setup import install_record_redaction
 # The feature packages' views register themselves on the blueprint when imported.
 from backend.services.instagram.accounts import routes as account_routes  # noqa: F401
 from backend.services.instagram.accounts.crypto import load_cipher
@@ -17,6 +16,7 @@ from backend.services.instagram.core.metrics import GraphCallObserver, Metrics
 from backend.services.instagram.core.runtime import InstagramRuntime, runtime
 from backend.services.instagram.graph.breaker import CircuitBreaker
 from backend.services.instagram.graph.errors import InstagramAPIError
+from backend.services.instagram.graph.redaction import install_record_redaction
 from backend.services.instagram.graph.usage import UsageTracker
 from backend.services.instagram.insights import routes as insight_routes  # noqa: F401
 from backend.services.instagram.insights.catalogue import RejectedMetrics

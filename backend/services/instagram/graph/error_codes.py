@@ -10,7 +10,8 @@ import requests
 from .errors import (AuthError, ContainerExpiredError, DuplicatePostError, InstagramAPIError,
                      MediaError, NotFoundError, NotReadyError, PermanentError,
                      PermissionMissingError, PublishLimitError, RateLimitError, SpamBlockError,
-                     TransientError, UserFixableError, redact)
+                     TransientError, UserFixableError)
+from .redaction import redact
 from .usage import parse_usage
 from .wire import as_int
 
