@@ -114,8 +114,8 @@ def test_declining_basic_scope_connects_nothing(live, live_user):
     ("instagram_basic,instagram_content_publish,pages_read_engagement",
      ["pages_show_list", "business_management"]),
 ])
-def test_declined_page_access_is_named_not_blamed_on_the_account(live, live_user, granted,
-                                                                  blamed):
+def test_declined_page_access_is_named_not_blamed_on_the_account(
+        live, live_user, granted, blamed):
     """Without Page access Meta shows no Page, so no Instagram account is found: the answer
     says which permission was declined, not that the account is not linked (lessons 18)."""
     headers = live_user()
