@@ -41,12 +41,13 @@ def request_params():
         params.update(request.form.items())
         body = request.get_json(silent=True) if request.is_json else None
         if isinstance(body, dict):
-            params.update({k: _wire_string(v) for k, v in body.items()})
+            params.update({k: wire_string(v) for k, v in body.items()})
         g.sandbox_params = params
     return g.sandbox_params
 
 
-def _wire_string(value):
+def wire_string(value):
+    """A JSON value as the string Meta reads on the wire (booleans as true/false)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict)):

@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app, request
 
-from ..oauth.auth import authenticate
+from ..oauth.auth import authenticate, presented_token
 from .context import get_state, meta_host, request_params, runtime, use_account
 from .errors import nonexisting_field, object_not_found, unknown_path
 from .fields import FieldSpec, parse_fields
@@ -77,14 +77,32 @@ class NodeRegistry:
         return node_type, obj
 
 
+def _path_node(host, path):
+    """The node type and object named by the path's first segment (not `me`), or Nones."""
+    first = path.strip("/").split("/")[0]
+    obj = get_state().find_object(first) if first and first != "me" else None
+    node_type = runtime().nodes.get(host, obj.kind) if obj is not None else None
+    return node_type, obj
+
+
 def targets_account(host, path):
     """Whether a call is on an Instagram account (its BUC budget applies, not the app's)."""
     if host == IG_GRAPH:
         return True
-    first = path.strip("/").split("/")[0]
-    obj = get_state().find_object(first) if first and first != "me" else None
-    node_type = runtime().nodes.get(host, obj.kind) if obj is not None else None
+    node_type, _ = _path_node(host, path)
     return node_type is not None and node_type.account_of is not None
+
+
+def request_account(host, path):
+    """The Instagram account a call is on, from its path or (graph.instagram.com) its token,
+    without checking anything; None when neither names one."""
+    node_type, obj = _path_node(host, path)
+    if node_type is not None and node_type.account_of is not None:
+        return node_type.account_of(obj)
+    token = get_state().tokens.get(presented_token() or "") if host == IG_GRAPH else None
+    if token is None or token.host != host:
+        return None
+    return get_state().accounts.find(token.subject_id)
 
 
 def render(node_type, obj, specs, token):
