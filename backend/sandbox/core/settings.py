@@ -31,6 +31,9 @@ DEFAULTS = {
     "resumable_uri": False,  # add "uri" to a resumable container's answer
     "fetch_timeout_ms": 10000,
     "insights_lag_seconds": 600,
+    # `GET /?ids=` naming an id the token cannot read: 100 (100/33 naming the id) or 803
+    # ("Some of the aliases you requested do not exist"); Meta's choice is unconfirmed.
+    "multi_id_unknown_code": 100,
 }
 NUMBER = (int, float)
 
@@ -45,10 +48,11 @@ _TYPES = {
     "video_processing_per_second": NUMBER, "video_processing_per_mb": NUMBER,
     "video_outcome": str, "publish_quota": int,
     "container_quota": int, "republish_answer": str, "resumable_uri": bool,
-    "fetch_timeout_ms": int, "insights_lag_seconds": int,
+    "fetch_timeout_ms": int, "insights_lag_seconds": int, "multi_id_unknown_code": int,
 }
 _CHOICES = {"video_outcome": ("auto", "finish", "error"),
-            "republish_answer": ("error", "same_id")}
+            "republish_answer": ("error", "same_id"),
+            "multi_id_unknown_code": (100, 803)}
 
 
 class SettingsError(ValueError):
@@ -68,7 +72,8 @@ def validate(changes):
         if isinstance(value, NUMBER) and not isinstance(value, bool) and value < 0:
             raise SettingsError(f"setting {name} must not be negative")
         if name in _CHOICES and value not in _CHOICES[name]:
-            raise SettingsError(f"setting {name} must be one of {', '.join(_CHOICES[name])}")
+            raise SettingsError(f"setting {name} must be one of "
+                                f"{', '.join(map(str, _CHOICES[name]))}")
         if name == "redirect_uris" and not all(isinstance(uri, str) for uri in value):
             raise SettingsError("redirect_uris must be a list of strings")
         checked[name] = value
