@@ -100,7 +100,8 @@ def _int(spec, name, default=None, minimum=0):
 
 
 def _string_map(spec, name, allow_null=False):
-    value = spec.get(name) or {}
+    value = spec.get(name)
+    value = {} if value is None else value
     scalar = (str, int, float, bool) + ((type(None),) if allow_null else ())
     if not isinstance(value, dict) or not all(isinstance(v, scalar) for v in value.values()):
         raise FaultSpecError(f"{name} must be an object of names to values")

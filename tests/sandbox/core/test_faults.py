@@ -179,7 +179,8 @@ def test_after_faults_skip_requests_a_before_fault_answered(meta, token):
 
 
 @pytest.mark.parametrize("spec", [
-    {"code": 1, "nth": 0}, {"code": 1, "params": ["a"]}, {"code": 1, "headers": {"a": [1]}},
+    {"code": 1, "nth": 0}, {"code": 1, "params": ["a"]}, {"code": 1, "params": []},
+    {"code": 1, "headers": {"a": [1]}},
     {"code": 1, "usage_exhausted": -1}, {"respond": {}, "http_status": 99},
 ])
 def test_bad_fault_specs_are_refused(meta, spec):
