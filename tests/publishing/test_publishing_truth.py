@@ -235,19 +235,27 @@ def test_a_story_with_a_lost_answer_is_found_among_stories(pub, app):
     assert pub.status(story.json()["post"]["id"])["media_product_type"] == "STORY"
 
 
-def test_identical_posts_with_lost_answers_are_reconciled_not_guessed(pub, app):
+@pytest.mark.parametrize("captions", [("one", "two"), ("same", "same")])
+def test_posts_live_at_once_are_identified_or_reconciled_never_guessed(pub, app, captions):
+    """Both answers lost and both containers unreadable until both posts are live: distinct
+    captions still tell them apart; identical ones cannot be, so nothing is guessed."""
     pub.fault(path="media_publish$", method="POST", drop_connection=True, phase="after",
               times=2)
+    pub.fault(path=r"^/1789\d+$", method="GET", code=2, times=6)  # 3 tries each
     runtime(app).settings.INSTAGRAM_SYNC_PUBLISH_TIMEOUT = 0
-    ids = [pub.post("/posts", {"image_url": pub.image(seed=s), "caption": "same"}).json()
-           ["post"]["id"] for s in (1, 2)]
+    ids = [pub.post("/posts", {"image_url": pub.image(seed=n), "caption": caption}).json()
+           ["post"]["id"] for n, caption in enumerate(captions)]
     settle(app, within=timedelta(minutes=5))
+    assert len(pub.published()) == 2  # both live, neither published twice
+    if captions[0] != captions[1]:
+        return pub.assert_truth(app, *ids)
     for post_id in ids:
         post = pub.status(post_id)
         assert post["status"] == "needs_reconcile" and post["media_id"] is None
         assert post["error"]["code"] == "media_not_identified"
+        assert "2 recent media match it" in post["error"]["message"]
         assert "does not publish it again" in post["error"]["message"]
-    assert len(pub.published()) == 2  # both live, neither published twice
+        assert post["progress"]["waiting_for"] == "media_not_identified"
 
 
 # 8. The deadline never fails a post that may be live ---------------------------------------
@@ -287,7 +295,7 @@ def test_the_status_shows_progress_and_items_stay_true(pub, app):
 
 @pytest.mark.parametrize("code", [4, 17, 32, 613, 80002])
 def test_throttled_posts_wait_for_the_limit_and_say_when(pub, app, code):
-    pub.fault(path="/media$", method="POST", code=code, times=3, usage_blocked_minutes=30)
+    pub.fault(path="/media$", method="POST", code=code, times=3, usage_exhausted=30)
     runtime(app).settings.INSTAGRAM_SYNC_PUBLISH_TIMEOUT = 0
     ids = [pub.post("/posts", {"image_url": pub.image(seed=i), "caption": f"q{i}"}).json()
            ["post"]["id"] for i in range(3)]

@@ -97,11 +97,14 @@ class UnconfirmedContainers(Exception):
 
 
 def maybe_created(exc):
-    """Did a failed creation perhaps make a container anyway (the answer was lost, or Meta
-    failed after the request reached it)? Refusals (limits, bad media) made none."""
+    """Did a failed creation perhaps make a container anyway? Yes when no answer came back
+    (a lost response, a gateway's 5xx without Meta's error body). An answer carrying Meta's
+    error code (a limit, an outage, bad media) is Meta saying it made none: retrying those
+    is how a post waits out an outage."""
     if isinstance(exc, graph.NetworkError):
         return exc.ambiguous
-    return isinstance(exc, graph.TransientError) and not isinstance(exc, graph.CircuitOpenError)
+    return (isinstance(exc, graph.TransientError) and exc.code is None
+            and (exc.http_status or 0) >= 500)
 
 
 def create_missing(post, client, settings):

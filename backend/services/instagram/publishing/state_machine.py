@@ -387,8 +387,9 @@ def _on_error(post, exc, settings):
         post.status = "processing" if post.status != "pending" else post.status
         return _wait_processing(post, settings)
     if isinstance(exc, graph.TransientError):
-        return _wait_for_meta(post, "meta_unavailable", exc.retry_after or timing.backoff(
-            post.status_reads + post.attempts), exc)
+        waited = (utcnow() - post.created_at).total_seconds()
+        return _wait_for_meta(post, "meta_unavailable",
+                              max(exc.retry_after or 0, timing.backoff(waited)), exc)
     if isinstance(exc, graph.MediaError) and exc.code == 9004 and post.status == "pending":
         return _download_failed(post, exc, settings)
     if isinstance(exc, graph.ContainerExpiredError) and post.container_id:

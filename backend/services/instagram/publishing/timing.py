@@ -81,9 +81,10 @@ def expected_ready_at(post, settings):
     return post.processing_started_at + timedelta(seconds=expected) if expected else None
 
 
-def backoff(attempt, base=5.0, cap=300.0):
-    """Growing waits for Meta's outages: 5, 10, 20 ... seconds, at most `cap`."""
-    return min(cap, base * 2 ** min(attempt, 10))
+def backoff(waited, floor=5.0, share=0.25, cap=300.0):
+    """The next wait during an outage of Meta, from how long the post has waited so far:
+    a quarter of it, between 5 s and 5 minutes (so a long outage costs few calls)."""
+    return min(cap, max(floor, share * waited))
 
 
 def reconcile_delay(elapsed_seconds):
