@@ -1,7 +1,7 @@
 """When to look at a post again: media processing predicted from the video, waits for Meta.
 
-A video's processing time grows with its duration (lessons 1): the first status read is
-placed just before the predicted end, then reads come every INSTAGRAM_STATUS_POLL_SECONDS
+A video's processing time grows with its duration (lessons 1): status reads are placed at
+half the predicted time and just before its end, then reads come every INSTAGRAM_STATUS_POLL_SECONDS
 until a little after it, then further apart if the prediction was wrong. The prediction
 starts from the configured base and per-second rate and learns the ratio from the
 platform's own recent videos, so a reel is seen FINISHED within seconds in a few reads
@@ -15,11 +15,12 @@ from datetime import timedelta
 from backend.extensions import db
 from backend.models import SNSPost, utcnow
 
-# Around the predicted end: the first read at 90 % of it, fine reads until 130 %.
-FIRST_READ_SHARE, FINE_UNTIL_SHARE = 0.9, 1.3
-# Past that, a read every 15 % of the time spent so far (so the count of reads grows with
-# the log of a wrong prediction), never more than a minute apart.
-LATE_SHARE, LATE_CAP = 0.15, 60.0
+# Reads at half the predicted time (a prediction too high costs little lag), at 90 % of
+# it, then every INSTAGRAM_STATUS_POLL_SECONDS until 110 %. A prediction that proves too
+# low is doubled and the same pattern repeats around the new one, so the lag stays within
+# one fine interval and a wrong guess costs a few reads more, not minutes.
+CHECKPOINTS, FINE_UNTIL_SHARE = (0.5, 0.9), 1.1
+LATE_CAP = 60.0  # never more than a minute between reads
 LEARN_FROM = 20  # recent videos the rate is learned from
 
 
@@ -46,7 +47,7 @@ def learned_rate(settings, login_type=None):
             rates.append(max(0.0, (ready - started).total_seconds() - base) / duration)
         if len(rates) >= LEARN_FROM:
             break
-    if len(rates) < 3:
+    if not rates:
         return settings.INSTAGRAM_PROCESSING_SECONDS_PER_VIDEO_SECOND
     return statistics.median(rates)
 
@@ -64,13 +65,15 @@ def next_processing_read(post, settings, now=None):
     now = now or utcnow()
     started = post.processing_started_at or now
     elapsed = (now - started).total_seconds()
-    expected = predicted_processing(post, settings)
     fine = settings.INSTAGRAM_STATUS_POLL_SECONDS
-    if elapsed < FIRST_READ_SHARE * expected - fine:
-        return started + timedelta(seconds=FIRST_READ_SHARE * expected)
-    if elapsed < FINE_UNTIL_SHARE * expected + fine:
-        return now + timedelta(seconds=fine)
-    return now + timedelta(seconds=min(LATE_CAP, max(fine, LATE_SHARE * elapsed)))
+    expected = predicted_processing(post, settings) or fine
+    while elapsed >= FINE_UNTIL_SHARE * expected + fine:
+        expected *= 2  # the prediction was too low: look around twice as long
+    for share in CHECKPOINTS:
+        if elapsed < share * expected - fine / 2:
+            at = started + timedelta(seconds=share * expected)
+            return min(at, now + timedelta(seconds=LATE_CAP))
+    return now + timedelta(seconds=fine)
 
 
 def expected_ready_at(post, settings):
