@@ -333,3 +333,25 @@ def test_lost_container_answers_stop_before_leaving_many_containers(pub, app):
     assert done["status"] == "failed" and done["error"]["code"] == "container_not_confirmed"
     assert len(pub.containers()) == limit + 1
     assert pub.published() == []
+
+
+def test_thirty_posts_from_three_threads_with_lost_and_late_answers(pub, app):
+    """The measured case: 30 posts on one account, 3 threads, media_publish answers lost or
+    later than the client waits. Each post gets its own media, and Instagram has 30."""
+    from concurrent.futures import ThreadPoolExecutor
+    runtime(app).settings.INSTAGRAM_HTTP_READ_TIMEOUT = 0.5
+    pub.fault(path="media_publish$", method="POST", drop_connection=True, phase="after",
+              times=6, nth=2)
+    pub.fault(path="media_publish$", method="POST", latency_ms=900, times=4, nth=5)
+
+    def publish(n):
+        response = pub.post("/posts", {"image_url": pub.image(seed=n), "caption": f"post {n}"})
+        assert response.status_code in (201, 202), response.text
+        return response.json()["post"]["id"]
+
+    with ThreadPoolExecutor(3) as pool:
+        ids = list(pool.map(publish, range(30)))
+    settle(app, within=timedelta(minutes=10))
+    assert requests.get(f"{pub.sandbox.url}/_sandbox/faults").json()["faults"] == []
+    pub.assert_truth(app, *ids)
+    assert len(pub.published()) == 30
