@@ -240,6 +240,7 @@ def _published(post, client, media_id, media=None):
         fill_permalink(post, client)
     db.session.commit()
     log.info("post %s published as media %s", post.id, media_id)
+    signals.post_published.send(current_app._get_current_object(), post=post)
 
 
 def finish_permalink(post):
