@@ -79,6 +79,11 @@ def _default_database(app):
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         path = os.path.join(app.instance_path, "platform.sqlite3")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    # Bound parameters (emails, password hashes) never reach a log line or an exception's
+    # text, even when a deployment gives engine options of its own.
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("hide_parameters", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _default_secrets(app):

@@ -36,7 +36,9 @@ def host_settings(environ=None):
             minutes=env_int("JWT_ACCESS_TOKEN_MINUTES", 60, env)),
         # Empty means SQLite in the instance folder (set by create_app).
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or None,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: bound values (emails, password hashes, tokens) never reach a SQL
+        # log line or an exception's text, whatever the log level or SQLALCHEMY_ECHO.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         # Largest request body accepted (uploads included); larger ones get 413.
         "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 110 * 1024 * 1024, env),
         # In-process APScheduler; turn off in processes that must not run background jobs.

@@ -64,6 +64,21 @@ class Scheduler:
 
         self.scheduler.add_job(run, "interval", id=job_id, replace_existing=True, **trigger)
 
+    def run_once_at(self, job_id, func, when, *args):
+        """Run func(app, *args) once at `when` (an aware datetime), in an app context; a job
+        of that id not yet run is replaced. Only while the scheduler runs in this process."""
+        if not self.running:
+            return False
+        app = self.app
+
+        def run():
+            with app.app_context():
+                func(app, *args)
+
+        self.scheduler.add_job(run, "date", id=job_id, name=job_id, run_date=when,
+                               replace_existing=True, misfire_grace_time=60)
+        return True
+
     def start(self):
         if not self.scheduler.running:
             self.scheduler.start()

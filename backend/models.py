@@ -133,8 +133,19 @@ class SNSPost(TimestampMixin, db.Model):
     idempotency_key = db.Column(db.String(255))
     request_hash = db.Column(db.String(64))
     next_check_at = db.Column(UTCDateTime())
+    # Until when the post may wait for Meta (limits, outages) before it fails.
     deadline_at = db.Column(UTCDateTime())
     published_at = db.Column(UTCDateTime())
+    # Progress of publishing: media processing from its first container to all FINISHED,
+    # the first media_publish call (the window its media is looked for in), why it waits,
+    # and until when an unknown outcome is reconciled.
+    processing_started_at = db.Column(UTCDateTime())
+    ready_at = db.Column(UTCDateTime())
+    publish_started_at = db.Column(UTCDateTime())
+    reconcile_until = db.Column(UTCDateTime())
+    wait_reason = db.Column(db.String(32))
+    status_reads = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    containers_created = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     lease_owner = db.Column(db.String(64))
     lease_until = db.Column(UTCDateTime())
     job_failures = db.Column(db.Integer, nullable=False, default=0, server_default="0")

@@ -15,6 +15,18 @@ from backend.sandbox.core.server import start_sandbox
 TOKEN_KEY = Fernet.generate_key().decode()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes():
+    """Tests create hundreds of users: hash their passwords with 1,000 PBKDF2 rounds instead
+    of scrypt's 0.15 s each (the platform's own default is untouched; the login code reads
+    the method from the stored hash, so both work)."""
+    from backend import models
+    real = models.generate_password_hash
+    models.generate_password_hash = lambda password: real(password, "pbkdf2:sha256:1000")
+    yield
+    models.generate_password_hash = real
+
+
 @pytest.fixture(scope="session")
 def sandbox():
     """One Graph API sandbox for the session; reset before each test that uses it."""

@@ -1,13 +1,18 @@
 """Host platform: factory, health, register/login, migrations, and the OpenAPI document."""
+import logging
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from openapi_spec_validator import validate
+from sqlalchemy.exc import IntegrityError
 
 from backend.app import create_app, upgrade_database
 from backend.extensions import db
+from backend.models import User
 from backend.services.instagram import instagram_bp
+from tests.conftest import make_app
 
 
 def test_health_checks_the_database(client):
@@ -31,6 +36,26 @@ def test_register_login_and_errors(client):
     good = client.post("/api/auth/login",
                        json={"email": "ann@example.com", "password": "long enough"})
     assert good.status_code == 200 and good.get_json()["access_token"]
+
+
+def test_sql_logs_and_errors_never_show_bound_values(tmp_path, fresh_sandbox, caplog):
+    app = make_app(tmp_path, fresh_sandbox.url, SQLALCHEMY_ECHO=True)
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
+    client = app.test_client()
+    credentials = {"email": "ann@example.com", "password": "long enough"}
+    assert client.post("/api/auth/register", json=credentials).status_code == 201
+    assert client.post("/api/auth/login", json=credentials).status_code == 200
+    with app.app_context():
+        password_hash = db.session.execute(db.select(User.password_hash)).scalar_one()
+        db.session.add(User(email="ann@example.com", password_hash="x"))
+        with pytest.raises(IntegrityError) as duplicate:
+            db.session.commit()
+        db.session.rollback()
+        db.engine.dispose()
+    sql = [r.getMessage() for r in caplog.records if r.name.startswith("sqlalchemy.engine")]
+    assert any("INSERT INTO users" in line for line in sql)  # the SQL itself is logged
+    for text in ("\n".join(sql), str(duplicate.value)):
+        assert "ann@example.com" not in text and password_hash not in text
 
 
 def test_migrations_build_the_same_schema_as_the_models(tmp_path, sandbox):

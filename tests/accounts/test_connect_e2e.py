@@ -47,6 +47,17 @@ def test_browser_gets_html_page(live, live_user):
     assert "Connected @sandbox_creator, you can close this window." in page.text
 
 
+def test_browser_error_page_shows_meta_reason_as_text(live, live_user):
+    """Meta's error_description is whatever the redirect URL says: it must stay text."""
+    _callback, state = authorize(live, live_user())
+    hostile = "<script>alert(1)</script>"
+    page = live.http.get(live.api("/callback"), headers={"Accept": "text/html"}, params={
+        "state": state, "error": "server_error", "error_description": hostile})
+    assert page.status_code == 400 and "text/html" in page.headers["Content-Type"]
+    assert "<title>Instagram not connected</title>" in page.text
+    assert "<script" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
 def test_creator_account_is_accepted(live_user, connect_account):
     assert connect_account(live_user(), persona="creator")["account_type"] == "creator"
 
@@ -95,6 +106,28 @@ def test_declining_basic_scope_connects_nothing(live, live_user):
     response = live.http.get(callback)
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "required_permission_declined"
+
+
+@pytest.mark.parametrize("granted,blamed", [
+    ("instagram_basic,instagram_content_publish,instagram_manage_insights",
+     ["pages_show_list", "pages_read_engagement", "business_management"]),
+    ("instagram_basic,instagram_content_publish,pages_read_engagement",
+     ["pages_show_list", "business_management"]),
+])
+def test_declined_page_access_is_named_not_blamed_on_the_account(
+        live, live_user, granted, blamed):
+    """Without Page access Meta shows no Page, so no Instagram account is found: the answer
+    says which permission was declined, not that the account is not linked (lessons 18)."""
+    headers = live_user()
+    callback, _ = authorize(live, headers, login="facebook", sandbox_scopes=granted)
+    response = live.http.get(callback)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "pages_permission_declined"
+    assert error["details"]["declined"] == blamed
+    assert "pages_show_list" in error["message"] and "Connect again" in error["message"]
+    assert "None of your Facebook Pages" not in error["message"]
+    assert live.http.get(live.api("/accounts"), headers=headers).json()["accounts"] == []
 
 
 def test_forged_state_is_refused(live, live_user):

@@ -1,15 +1,18 @@
 """No secret in errors or logs (urllib3's included); one log line and record per call."""
 import json
 import logging
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote_plus
 
 import pytest
 import requests
 import responses
 
-from backend.services.instagram.graph.errors import (AuthError, InstagramAPIError, NetworkError,
-                                                     RedactingFilter, redact)
+from backend.services.instagram.graph.errors import AuthError, InstagramAPIError, NetworkError
+from backend.services.instagram.graph.redaction import (RedactingFilter, RedactingFormatter,
+                                                        install_record_redaction, redact)
 from tests.graph.fakes import (APP_ID, APP_SECRET, CODE, FB, IG, IG_USER, OAUTH, SECRETS,
                                SHORT_TOKEN, TOKEN, RecordingObserver, V, meta_error)
 
@@ -30,6 +33,54 @@ def test_redact_masks_secrets_encoded_forms_and_token_params():
     assert "abc" not in cleaned and "z" * 20 not in cleaned
     assert redact("Invalid OAuth access token - Cannot parse access token") == (
         "Invalid OAuth access token - Cannot parse access token")
+
+
+PASSWORD = "correct horse \"battery\" staple"
+
+
+def test_a_password_in_a_logged_json_body_is_hidden_by_every_logger(caplog):
+    install_record_redaction()
+    caplog.set_level(logging.INFO)
+    body = json.dumps({"email": "ann@example.com", "password": PASSWORD})
+    logging.getLogger("backend.auth").info("register body %s", body)
+    logging.getLogger("anything.else").info("quoted %r", body)
+    assert "horse" not in caplog.text and "staple" not in caplog.text
+    assert "ann@example.com" in caplog.text and '"password": "[REDACTED]"' in caplog.text
+
+
+def test_the_platform_formatter_scrubs_tracebacks_too():
+    try:
+        raise RuntimeError(f"Authorization: Bearer {SHORT_TOKEN[:12]} "
+                           f"{json.dumps({'password': PASSWORD})}")
+    except RuntimeError:
+        record = logging.LogRecord("backend", logging.ERROR, __file__, 1, "failed", (),
+                                   sys.exc_info())
+    line = RedactingFormatter("%(message)s").format(record)
+    assert SHORT_TOKEN[:12] not in line and "horse" not in line
+    assert "Authorization: Bearer [REDACTED]" in line
+
+
+def test_an_oauth_code_in_a_url_is_hidden_but_error_codes_stay(caplog):
+    install_record_redaction()
+    caplog.set_level(logging.INFO)
+    url = f"https://app.example.com/callback?state=s1&code={CODE}#_"
+    logging.getLogger("backend.services.instagram.accounts").info("redirected to %s", url)
+    error = InstagramAPIError(f"Meta said error code 190 for {url}", code=190, subcode=463)
+    for text in (caplog.text, str(error), redact(url)):
+        assert CODE not in text and "code=[REDACTED]" in text
+    assert "state=s1" in caplog.text
+    assert str(error).startswith("Meta said error code 190 for ")
+    assert str(error).endswith("(code=190, subcode=463)")
+    for kept in ("error code 190", "code=190 subcode=463", '{"code": 190}',
+                 "Invalid OAuth access token"):
+        assert redact(kept) == kept
+
+
+def test_a_known_secret_is_hidden_in_its_url_encoded_forms():
+    secret = "p@ss w/rd+1"
+    text = f"form a=1&pw={quote_plus(secret)} path /x/{quote_plus(secret, safe='')} {secret}"
+    cleaned = redact(text, [secret])
+    assert "ss" not in cleaned.replace("[REDACTED]", "") and cleaned.count("[REDACTED]") == 3
 
 
 def test_meta_messages_echoing_secrets_are_redacted_everywhere(rsps, ig):

@@ -137,11 +137,47 @@ def test_publish_safely_reraises_the_original_when_the_status_is_unknown(rsps, m
     assert info.value.ambiguous is True
 
 
-def test_publish_safely_does_not_check_after_a_clear_refusal(rsps, ig):
+def test_publish_safely_reads_the_container_even_after_a_refusal(rsps, ig):
+    """A refusal (here 9007) is not proof that nothing was published: read the container."""
     rsps.add(responses.POST, PUBLISH, status=400, json=meta_error(9007, 2207027))
-    with pytest.raises(e.NotReadyError):
+    rsps.add(responses.GET, f"{IG}/{V}/c1", json={"id": "c1", "status_code": "IN_PROGRESS"})
+    with pytest.raises(e.NotReadyError) as info:
         ig.publish_container_safely(IG_USER, "c1")
-    assert len(rsps.calls) == 1
+    assert info.value.container_status == "IN_PROGRESS" and len(rsps.calls) == 2
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_spam_block_after_the_post_went_live_is_published(rsps, ig):
+    rsps.add(responses.POST, PUBLISH, status=400, json=meta_error(4, 2207051))
+    rsps.add(responses.GET, f"{IG}/{V}/c1", json={"id": "c1", "status_code": "PUBLISHED"})
+    rsps.add(responses.GET, MEDIA, json={"data": [
+        {"id": "m-other", "caption": "another post", "timestamp": "2025-06-01T12:00:01+0000",
+         "media_product_type": "FEED"},
+        {"id": "m-mine", "caption": "mine", "timestamp": "2025-06-01T12:00:02+0000",
+         "media_product_type": "FEED"}]})
+    assert ig.publish_container_safely(IG_USER, "c1", caption="mine", product_type="FEED") \
+        == {"id": "m-mine", "recovered": True}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_recovered_media_is_none_unless_exactly_one_matches(rsps, ig):
+    rsps.add(responses.POST, PUBLISH, body=requests.exceptions.ReadTimeout("read timed out"))
+    rsps.add(responses.GET, f"{IG}/{V}/c1", json={"id": "c1", "status_code": "PUBLISHED"})
+    rsps.add(responses.GET, MEDIA, json={"data": [
+        {"id": "m1", "caption": "same", "timestamp": "2025-06-01T12:00:02+0000"},
+        {"id": "m2", "caption": "same", "timestamp": "2025-06-01T12:00:03+0000"}]})
+    assert ig.publish_container_safely(IG_USER, "c1", caption="same")["id"] is None
+    rsps.add(responses.POST, PUBLISH, body=requests.exceptions.ReadTimeout("read timed out"))
+    assert ig.publish_container_safely(IG_USER, "c1", caption="same",
+                                       exclude={"m1"})["id"] == "m2"
+
+
+def test_a_request_that_never_left_is_not_read_back(rsps, ig):
+    rsps.add(responses.POST, PUBLISH, body=requests.exceptions.ConnectTimeout("no route"))
+    with pytest.raises(e.NetworkError) as info:
+        ig.publish_container_safely(IG_USER, "c1")
+    assert info.value.ambiguous is False
+    assert {c.request.method for c in rsps.calls} == {"POST"}  # retried, never read back
 
 
 def test_publish_safely_returns_the_media_id(rsps, ig):

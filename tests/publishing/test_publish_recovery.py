@@ -6,6 +6,7 @@ import pytest
 
 from backend.extensions import db
 from backend.models import SNSAccount, SNSPost, User, utcnow
+from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
 from backend.services.instagram.graph.client import InstagramAPI
 from backend.services.instagram.preflight.validator import item_plan, media_sources
@@ -47,7 +48,8 @@ def test_network_failure_while_publishing_waits_instead_of_failing(app):
     """Nothing reached Meta (connection refused): safe to try again, never a failed post."""
     with app.app_context():
         post = _post("publishing")
-        _on_error(post, graph.NetworkError("connection refused", ambiguous=False))
+        _on_error(post, graph.NetworkError("connection refused", ambiguous=False),
+                  runtime().settings)
         assert post.status == "publishing" and post.next_check_at is not None
 
 

@@ -6,7 +6,7 @@ from ..insights import account as account_insights
 from ..insights import media as media_insights
 from ..media import reads as media_reads
 from ..oauth import debug_token, dialogs, exchanges
-from ..publishing import containers, media_publish, rupload, samples
+from ..publishing import containers, media_publish, publish_errors, rupload, samples
 from . import control, hooks, nodes
 from .context import EXTENSION, Runtime
 from .hosts import HostMiddleware
@@ -16,8 +16,8 @@ from .state import SandboxState
 # Each module has init_app(app): it adds its routes, node types or hooks. Modules that add
 # edges or fields to a node type come after the module that defines it.
 MODULES = (hooks, control, samples, dialogs, exchanges, debug_token, instagram, facebook,
-           containers, media_reads, media_publish, rupload, media_insights, account_insights,
-           nodes)
+           publish_errors, containers, media_reads, media_publish, rupload, media_insights,
+           account_insights, nodes)
 
 
 def create_sandbox_app(settings=None):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from flask import current_app, g, request
 
-from .hosts import ENV_BASE_URL, ENV_HOST, ENV_ROOT_URL, ENV_VERSION, IG_GRAPH
+from .hosts import ENV_BASE_URL, ENV_HOST, ENV_ROOT_URL, ENV_VERSION, IG_GRAPH, RUPLOAD
 from .usage import charge_account
 
 EXTENSION = "sandbox"
@@ -29,19 +29,25 @@ def get_state():
 def request_params():
     """Parameters from the query string, a form/multipart body and a JSON object body.
 
-    Meta reads all three; later sources win. Values are strings, as on the wire.
+    Meta reads all three; later sources win. Values are strings, as on the wire. On rupload
+    the body is the video itself: reading it as a form (curl's default Content-Type) would
+    consume the bytes, so only the query string counts there.
     """
     if "sandbox_params" not in g:
         params = dict(request.args.items())
+        if meta_host() == RUPLOAD:
+            g.sandbox_params = params
+            return params
         params.update(request.form.items())
         body = request.get_json(silent=True) if request.is_json else None
         if isinstance(body, dict):
-            params.update({k: _wire_string(v) for k, v in body.items()})
+            params.update({k: wire_string(v) for k, v in body.items()})
         g.sandbox_params = params
     return g.sandbox_params
 
 
-def _wire_string(value):
+def wire_string(value):
+    """A JSON value as the string Meta reads on the wire (booleans as true/false)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict)):

@@ -7,27 +7,50 @@ from flask import current_app, g, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..oauth.auth import host_app
-from .context import api_version, get_state, meta_host
+from .context import api_version, get_state, meta_host, request_params
 from .errors import DialogError, GraphError, OAuthHostError, object_not_found, unknown_path
 from .hosts import FB_DIALOG, GRAPH_HOSTS, IG_DIALOG, IG_OAUTH, SANDBOX_HOST
-from .nodes import targets_account
+from .nodes import request_account, targets_account
 from .pages import render_error
-from .usage import charge_app, usage_headers
+from .usage import charge_app, exhausted_headers, usage_headers
 
 log = logging.getLogger(__name__)
 AUTH_CODES = (104, 190, 2500)
 
 
-def _apply_faults(phase):
-    """Run the faults matching this request; return a replacement body if one gives one."""
-    state = get_state()
-    with state.lock:
-        taken = state.faults.take(phase, meta_host(), request.method, request.path)
-        actions = state.fault_actions
+def _keep_fault_headers(taken):
+    """Headers the fired faults add to this request's answer, over the usual ones."""
+    headers = g.setdefault("sandbox_fault_headers", {})
     for fault in taken:
-        result = actions[fault.action].apply(fault, request.environ)
-        if result is not None:
-            return result
+        if fault.usage_exhausted is not None:
+            account = request_account(meta_host(), request.path)
+            headers.update(exhausted_headers(account and account.professional_id,
+                                             fault.usage_exhausted))
+        headers.update(fault.headers)
+
+
+def _apply_faults(phase, response=None):
+    """Run the faults matching this request; return a replacement answer if one gives one.
+
+    A request a `before` fault answered did no work, so `after` faults wait for another.
+    """
+    state = get_state()
+    if phase == "after" and g.get("sandbox_fault_answered"):
+        return None
+    with state.lock:
+        taken = state.faults.take(phase, meta_host(), request.method, request.path,
+                                  request_params)
+        actions = state.fault_actions
+        _keep_fault_headers(taken)
+    try:
+        for fault in taken:
+            result = actions[fault.action].apply(fault, request.environ, response)
+            if result is not None:
+                g.sandbox_fault_answered = True
+                return result
+    except GraphError:
+        g.sandbox_fault_answered = True
+        raise
     return None
 
 
@@ -90,7 +113,7 @@ def after_request(response):
     if host != SANDBOX_HOST:
         _release()  # an "after" fault may sleep; others need not wait for it
         try:
-            replacement = _apply_faults("after")
+            replacement = _apply_faults("after", response)
         except GraphError as exc:
             replacement = error_response(exc)
         if replacement is not None:
@@ -103,6 +126,7 @@ def after_request(response):
                 state.settings["usage_calls_per_hour"]))
             response.headers["facebook-api-version"] = (
                 api_version() or state.settings["default_api_version"])
+    response.headers.update(g.pop("sandbox_fault_headers", None) or {})
     return response
 
 

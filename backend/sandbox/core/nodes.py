@@ -3,13 +3,15 @@ from dataclasses import dataclass, field
 
 from flask import current_app, request
 
-from ..oauth.auth import authenticate
+from ..oauth.auth import authenticate, presented_token
 from .context import get_state, meta_host, request_params, runtime, use_account
-from .errors import nonexisting_field, object_not_found, unknown_path
+from .errors import (GraphError, invalid_parameter, nonexisting_field, object_not_found,
+                     unknown_path)
 from .fields import FieldSpec, parse_fields
 from .hosts import GRAPH_HOSTS, IG_GRAPH, add_route
 
 OMIT = object()  # a field getter's answer for "leave this key out"
+MAX_IDS = 50  # ids in one `GET /?ids=` (Meta's figure, unconfirmed)
 
 
 @dataclass
@@ -77,14 +79,32 @@ class NodeRegistry:
         return node_type, obj
 
 
+def _path_node(host, path):
+    """The node type and object named by the path's first segment (not `me`), or Nones."""
+    first = path.strip("/").split("/")[0]
+    obj = get_state().find_object(first) if first and first != "me" else None
+    node_type = runtime().nodes.get(host, obj.kind) if obj is not None else None
+    return node_type, obj
+
+
 def targets_account(host, path):
     """Whether a call is on an Instagram account (its BUC budget applies, not the app's)."""
     if host == IG_GRAPH:
         return True
-    first = path.strip("/").split("/")[0]
-    obj = get_state().find_object(first) if first and first != "me" else None
-    node_type = runtime().nodes.get(host, obj.kind) if obj is not None else None
+    node_type, _ = _path_node(host, path)
     return node_type is not None and node_type.account_of is not None
+
+
+def request_account(host, path):
+    """The Instagram account a call is on, from its path or (graph.instagram.com) its token,
+    without checking anything; None when neither names one."""
+    node_type, obj = _path_node(host, path)
+    if node_type is not None and node_type.account_of is not None:
+        return node_type.account_of(obj)
+    token = get_state().tokens.get(presented_token() or "") if host == IG_GRAPH else None
+    if token is None or token.host != host:
+        return None
+    return get_state().accounts.find(token.subject_id)
 
 
 def render(node_type, obj, specs, token):
@@ -150,7 +170,38 @@ def edge_view(node_id, edge, sub=None):
     return json_response(handler(obj, token, sub))
 
 
+def _unknown_in_ids(node_id):
+    """The error for an id of `?ids=` the token cannot read (which code: a setting)."""
+    if get_state().settings["multi_id_unknown_code"] == 803:
+        return GraphError(803, f"(#803) Some of the aliases you requested do not exist: "
+                               f"{node_id}")
+    return object_not_found(node_id, "GET")
+
+
+def ids_view():
+    """`GET /?ids=a,b&fields=..`: `{"a": {..}, "b": {..}}`, keyed as asked; one id the token
+    cannot read fails the whole request, as Meta does."""
+    raw = request_params().get("ids")
+    if not raw:
+        raise unknown_path("/")  # what `/` without ids has always answered
+    token = authenticate()
+    ids = list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    if len(ids) > MAX_IDS:
+        raise invalid_parameter(f"Too many IDs. Maximum: {MAX_IDS}. Actual: {len(ids)}.")
+    specs, registry, answer = requested_fields(), runtime().nodes, {}
+    for node_id in ids:
+        try:
+            node_type, obj = registry.resolve(meta_host(), node_id, token, "GET")
+        except GraphError as exc:
+            if (exc.code, exc.subcode) == (100, 33):
+                raise _unknown_in_ids(node_id) from None
+            raise
+        answer[node_id] = render(node_type, obj, specs, token)
+    return json_response(answer)
+
+
 def init_app(app):
+    add_route(app, GRAPH_HOSTS, "/", ids_view)
     methods = ("GET", "POST", "DELETE")
     add_route(app, GRAPH_HOSTS, "/<node_id>", node_view, methods)
     add_route(app, GRAPH_HOSTS, "/<node_id>/<edge>", edge_view, methods)

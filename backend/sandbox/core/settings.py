@@ -18,7 +18,12 @@ DEFAULTS = {
     "require_appsecret_proof": False,
     "default_api_version": "v25.0",
     # Publishing (see docs/sandbox.md, "Publishing")
+    "image_processing_seconds": 0,  # 0: images (carousel children too) FINISHED at creation
+    # A video processes for video_processing_seconds + per_second * its duration in seconds
+    # + per_mb * its size in MiB (docs/sandbox.md); the rates at 0 give a fixed time.
     "video_processing_seconds": 3,
+    "video_processing_per_second": 0,
+    "video_processing_per_mb": 0,
     "video_outcome": "auto",  # auto: the spec checks decide; finish or error: forced
     "publish_quota": 100,
     "container_quota": 400,
@@ -26,7 +31,11 @@ DEFAULTS = {
     "resumable_uri": False,  # add "uri" to a resumable container's answer
     "fetch_timeout_ms": 10000,
     "insights_lag_seconds": 600,
+    # `GET /?ids=` naming an id the token cannot read: 100 (100/33 naming the id) or 803
+    # ("Some of the aliases you requested do not exist"); Meta's choice is unconfirmed.
+    "multi_id_unknown_code": 100,
 }
+NUMBER = (int, float)
 
 _TYPES = {
     "app_id": str, "app_secret": str, "app_name": str,
@@ -35,12 +44,15 @@ _TYPES = {
     "short_lived_seconds": int, "long_lived_seconds": int, "fb_user_token_seconds": int,
     "code_seconds": int, "usage_calls_per_hour": int, "latency_ms": int,
     "require_appsecret_proof": bool, "default_api_version": str,
-    "video_processing_seconds": int, "video_outcome": str, "publish_quota": int,
+    "image_processing_seconds": NUMBER, "video_processing_seconds": NUMBER,
+    "video_processing_per_second": NUMBER, "video_processing_per_mb": NUMBER,
+    "video_outcome": str, "publish_quota": int,
     "container_quota": int, "republish_answer": str, "resumable_uri": bool,
-    "fetch_timeout_ms": int, "insights_lag_seconds": int,
+    "fetch_timeout_ms": int, "insights_lag_seconds": int, "multi_id_unknown_code": int,
 }
 _CHOICES = {"video_outcome": ("auto", "finish", "error"),
-            "republish_answer": ("error", "same_id")}
+            "republish_answer": ("error", "same_id"),
+            "multi_id_unknown_code": (100, 803)}
 
 
 class SettingsError(ValueError):
@@ -54,13 +66,14 @@ def validate(changes):
         if name not in DEFAULTS:
             raise SettingsError(f"unknown setting: {name}")
         expected = _TYPES[name]
-        is_bool_as_int = isinstance(value, bool) and expected is int
-        if is_bool_as_int or not isinstance(value, expected):
+        is_bool_as_number = isinstance(value, bool) and expected is not bool
+        if is_bool_as_number or not isinstance(value, expected):
             raise SettingsError(f"setting {name} has the wrong type")
-        if expected is int and value < 0:
+        if isinstance(value, NUMBER) and not isinstance(value, bool) and value < 0:
             raise SettingsError(f"setting {name} must not be negative")
         if name in _CHOICES and value not in _CHOICES[name]:
-            raise SettingsError(f"setting {name} must be one of {', '.join(_CHOICES[name])}")
+            raise SettingsError(f"setting {name} must be one of "
+                                f"{', '.join(map(str, _CHOICES[name]))}")
         if name == "redirect_uris" and not all(isinstance(uri, str) for uri in value):
             raise SettingsError("redirect_uris must be a list of strings")
         checked[name] = value

@@ -21,6 +21,9 @@ class SandboxState:
         self.lock = threading.RLock()
         self.clock = SandboxClock()
         self.fault_actions = dict(BUILTIN_ACTIONS)
+        # Meta's own error for a (code, subcode): factory(request params) -> GraphError. An
+        # error fault naming only a code and subcode borrows its texts; features add theirs.
+        self.known_errors = {}
         self._initial_settings = validate(settings)
         self._store_factories = {}
         self.stores = {}

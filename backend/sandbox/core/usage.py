@@ -87,14 +87,28 @@ def charge_account(meter, app_id, professional_id, now, budget):
         raise GraphError(80002, is_transient=True)
 
 
+def _buc_header(professional_id, figures, regain):
+    entry = {"type": "instagram", "call_count": figures["call_count"],
+             "total_cputime": figures["total_cputime"], "total_time": figures["total_time"],
+             "estimated_time_to_regain_access": regain}
+    return _compact({professional_id: [entry]})
+
+
 def usage_headers(meter, app_id, professional_id, now, budget):
     """The usage headers of one response (the BUC header only for an account's calls)."""
     figures, _ = meter.figures(app_key(app_id), now, budget)
     headers = {"X-App-Usage": _compact(figures)}
     if professional_id:
         figures, regain = meter.figures(account_key(app_id, professional_id), now, budget)
-        entry = {"type": "instagram", "call_count": figures["call_count"],
-                 "total_cputime": figures["total_cputime"], "total_time": figures["total_time"],
-                 "estimated_time_to_regain_access": regain}
-        headers["X-Business-Use-Case-Usage"] = _compact({professional_id: [entry]})
+        headers["X-Business-Use-Case-Usage"] = _buc_header(professional_id, figures, regain)
+    return headers
+
+
+def exhausted_headers(professional_id, regain_minutes):
+    """Usage headers at 100% whatever the meter says (a fault's `usage_exhausted`)."""
+    figures = {"call_count": 100, "total_time": 100, "total_cputime": 100}
+    headers = {"X-App-Usage": _compact(figures)}
+    if professional_id:
+        headers["X-Business-Use-Case-Usage"] = _buc_header(professional_id, figures,
+                                                           regain_minutes)
     return headers

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from ..core.context import get_state, runtime
 from ..core.hosts import GRAPH_HOSTS
 from ..core.nodes import NodeType
+from .media_specs import MB
 from .publish_errors import FORCED_FAILURE
 
 EXPIRY_SECONDS = 24 * 3600
@@ -67,9 +68,19 @@ class Container:
             outcome = settings["video_outcome"]
             if outcome != "auto":
                 self.failure = FORCED_FAILURE if outcome == "error" else None
-            self.ready_at = now + settings["video_processing_seconds"]
+            self.ready_at = now + video_processing_seconds(facts, settings)
+        elif facts.kind == "image":
+            self.ready_at = now + settings["image_processing_seconds"]
         else:
             self.ready_at = now
+
+
+def video_processing_seconds(facts, settings):
+    """Meta's processing grows with a video's length and size: base + rates, per setting.
+    A video the sandbox could not read counts as 0 s and 0 MiB (it ends in ERROR anyway)."""
+    return (settings["video_processing_seconds"]
+            + settings["video_processing_per_second"] * (facts.duration or 0)
+            + settings["video_processing_per_mb"] * (facts.size or 0) / MB)
 
 
 class ContainerStore:

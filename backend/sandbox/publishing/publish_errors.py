@@ -120,7 +120,52 @@ def already_published():
                                "again.", is_transient=False)
 
 
+def spam_block():
+    """4/2207051 is a spam block, not a rate limit: not transient. Only faults send it."""
+    return _error(4, 2207051, "(#4) Application request limit reached", "Action is blocked",
+                  "The publishing action is suspected to be spam. We restrict certain "
+                  "activity to protect our community.")
+
+
+def server_error():
+    return _error(-1, 2207001, "Instagram server error.", "Instagram server error",
+                  "Instagram server error. Try again.", transient=True)
+
+
+def create_failed():
+    return _error(-1, 2207032, "Create media failed.", "Create media failed",
+                  "Failed to create a media container. Try again.")
+
+
 def thumb_offset_out_of_range(duration_ms):
     return _error(1, 2207057, "Thumbnail offset out of range", "Invalid thumbnail offset",
                   "Thumbnail offset must be greater than or equal to 0 and less than video "
                   f"duration, i.e. {duration_ms}")
+
+
+def _media_url(params):
+    return params.get("image_url") or params.get("video_url") or ""
+
+
+# Meta's error per (code, subcode), from the request's parameters: what an error fault that
+# names only the code and subcode answers (core/faults.py), e.g. 9007/2207027 on a carousel.
+KNOWN_ERRORS = {
+    (9007, 2207027): lambda params: not_ready(),
+    (9004, 2207052): lambda params: fetch_failed(_media_url(params)),
+    (-2, 2207003): lambda params: fetch_timed_out(),
+    (24, 2207006): lambda params: media_not_found(params.get("creation_id", "")),
+    (24, 2207008): lambda params: builder_expired(params.get("creation_id", "")),
+    (9, 2207042): lambda params: publish_limit(),
+    (4, 2207051): lambda params: spam_block(),
+    (-1, 2207001): lambda params: server_error(),
+    (-1, 2207032): lambda params: create_failed(),
+    (36000, 2207004): lambda params: image_too_large(),
+    (36001, 2207005): lambda params: image_format(),
+    (36004, 2207010): lambda params: caption_too_long(),
+    **{(code, subcode): (lambda params, subcode=subcode: video_failure(subcode))
+       for subcode, (code, *_texts) in VIDEO_FAILURES.items()},
+}
+
+
+def init_app(app):
+    app.extensions["sandbox"].state.known_errors.update(KNOWN_ERRORS)

@@ -4,7 +4,6 @@ import time
 
 from backend import errors as envelope
 from backend.extensions import limiter, scheduler
-from backend.logging_setup import install_record_redaction
 # The feature packages' views register themselves on the blueprint when imported.
 from backend.services.instagram.accounts import routes as account_routes  # noqa: F401
 from backend.services.instagram.accounts.crypto import load_cipher
@@ -18,6 +17,7 @@ from backend.services.instagram.core.metrics import GraphCallObserver, Metrics
 from backend.services.instagram.core.runtime import InstagramRuntime, runtime
 from backend.services.instagram.graph.breaker import CircuitBreaker
 from backend.services.instagram.graph.errors import InstagramAPIError
+from backend.services.instagram.graph.redaction import install_record_redaction
 from backend.services.instagram.graph.usage import UsageTracker
 from backend.services.instagram.insights import routes as insight_routes  # noqa: F401
 from backend.services.instagram.insights.catalogue import RejectedMetrics
@@ -25,7 +25,8 @@ from backend.services.instagram.insights.jobs import sync_insights
 from backend.services.instagram.media import routes as media_routes  # noqa: F401
 from backend.services.instagram.preflight.uploads import ConversionGate
 from backend.services.instagram.publishing import routes as publishing_routes  # noqa: F401
-from backend.services.instagram.publishing.jobs import process_due_posts, purge_old_uploads
+from backend.services.instagram.publishing.jobs import process_due_posts
+from backend.services.instagram.publishing.upload_purge import purge_old_uploads
 from backend.services.instagram.settings import resolve
 
 log = logging.getLogger(__name__)

@@ -78,6 +78,13 @@ class InstagramSettings(BaseSettings):
     INSTAGRAM_SYNC_PUBLISH_TIMEOUT: float = Field(10.0, ge=0)
     INSTAGRAM_PUBLISH_POLL_SECONDS: int = Field(5, gt=0)
     INSTAGRAM_PUBLISH_DEADLINE_MINUTES: int = Field(20, gt=0)
+    INSTAGRAM_PUBLISH_WAIT_HOURS: float = Field(6.0, gt=0)
+    INSTAGRAM_RECONCILE_HOURS: float = Field(48.0, gt=0)
+    INSTAGRAM_DOWNLOAD_RETRIES: int = Field(3, ge=0)
+    INSTAGRAM_CONTAINER_RETRIES: int = Field(2, ge=0)
+    INSTAGRAM_STATUS_POLL_SECONDS: float = Field(2.5, gt=0)
+    INSTAGRAM_PROCESSING_BASE_SECONDS: float = Field(5.0, ge=0)
+    INSTAGRAM_PROCESSING_SECONDS_PER_VIDEO_SECOND: float = Field(1.0, ge=0)
     INSTAGRAM_QUOTA_CACHE_SECONDS: int = Field(300, ge=0)
     INSTAGRAM_UPLOAD_DIR: str | None = None
     INSTAGRAM_UPLOAD_MAX_BYTES: int = Field(100 * 1024 * 1024, gt=0)

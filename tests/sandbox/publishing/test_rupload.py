@@ -44,3 +44,18 @@ def test_resumable_upload_is_facebook_login_only(meta):
     token = meta.ig_long_token()
     response = meta.post(IG, "/me/media", token, media_type="REELS", upload_type="resumable")
     assert error_of(response, 100)["message"] == "(#100) The parameter video_url is required"
+
+
+def test_bytes_sent_with_curls_default_form_content_type_are_kept(meta):
+    # curl --data-binary labels the video application/x-www-form-urlencoded; reading the
+    # token from a form used to swallow the bytes, leaving the container IN_PROGRESS forever.
+    user_token = meta.fb_user_token()
+    container_id = meta.post(FB, "/v25.0/17841400000000001/media", user_token,
+                             media_type="REELS", upload_type="resumable").json()["id"]
+    data = requests.get(video(meta, 12), timeout=5).content
+    response = _rupload(meta, container_id, user_token, data, offset="0",
+                        file_size=str(len(data)),
+                        **{"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.json()["success"] is True
+    meta.advance(3)
+    assert status(meta, user_token, container_id, FB)["status_code"] == "FINISHED"

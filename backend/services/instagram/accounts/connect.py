@@ -153,6 +153,7 @@ def _connect_facebook(row, code):
     data_access = check.get("data_access_expires_at")
     pages = [p for p in user_client.get_pages() if p.get("instagram_business_account")]
     if not pages:
+        _blame_declined_page_access(perms["declined"])
         raise ConnectError(
             "None of your Facebook Pages has an Instagram professional account linked. Link "
             "your Business or Creator account to a Page (Instagram app > Settings > Account "
@@ -170,6 +171,26 @@ def _connect_facebook(row, code):
             declined=sorted(perms["declined"]), page=page,
             data_access_expires_in=_seconds_until(data_access)))
     return linked
+
+
+# Without these, Meta hides the Pages (and so the Instagram accounts linked to them): a
+# connect that finds nothing must say this first (lessons 18).
+PAGE_ACCESS = {"pages_show_list": "see the list of your Pages",
+               "pages_read_engagement": "read your Pages and the Instagram account linked "
+                                        "to them",
+               "business_management": "see Pages you manage through a Business portfolio"}
+
+
+def _blame_declined_page_access(declined):
+    missing = [p for p in PAGE_ACCESS if p in set(declined)]
+    if missing:
+        raise ConnectError(
+            "You did not allow the app to " + " or ".join(PAGE_ACCESS[p] for p in missing)
+            + f" ({', '.join(missing)}), so no Instagram account could be found: Instagram "
+            "professional accounts are reached through the Facebook Page they are linked to. "
+            "Connect again and, in Facebook's dialog, choose \"Edit access\" and allow "
+            "it.", code="pages_permission_declined", status=422,
+            details={"declined": missing})
 
 
 def _seconds_until(epoch):

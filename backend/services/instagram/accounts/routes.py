@@ -1,6 +1,5 @@
 """Thin views of the connection endpoints: parse, call a service function, serialise."""
 from flask import request
-from markupsafe import escape
 
 from backend.auth import current_user_id
 from backend.errors import APIError
@@ -9,6 +8,7 @@ from backend.services.instagram.accounts import connect, connected, schemas, tok
 from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.core.blueprint import api, dump, instagram_bp
 from backend.services.instagram.core.runtime import runtime
+from backend.services.instagram.core.templating import render
 
 
 @api.route(instagram_bp, "/oauth/authorize", "POST", "Start connecting an Instagram account",
@@ -43,9 +43,7 @@ def callback(query):
 
 
 def _html_page(title, message):
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
-            "</head><body style='font-family:sans-serif;margin:3em'>"
-            f"<h1>{escape(title)}</h1><p>{escape(message)}</p></body></html>")
+    return render("oauth_result.html", title=title, message=message)
 
 
 @api.route(instagram_bp, "/accounts", "GET", "List the caller's connected accounts",

@@ -10,6 +10,8 @@ from blinker import Namespace
 
 _signals = Namespace()
 
+# post=SNSPost just published (media_id known, or None while needs_reconcile resolves).
+post_published = _signals.signal("instagram-post-published")
 # post=SNSPost that ended failed or expired (its error_* fields say why).
 post_failed = _signals.signal("instagram-post-failed")
 # account=SNSAccount that Meta (or an unreadable token) says must be connected again;

@@ -5,24 +5,57 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, BinaryIO
 
-from .errors import CircuitOpenError, InstagramAPIError, NetworkError, TransientError
+from .errors import CircuitOpenError, InstagramAPIError, NetworkError
 from .wire import GraphRequest, as_int, parse_graph_time
 
 log = logging.getLogger("backend.services.instagram.graph.client")
 
-# How far the account's newest media may predate our publish call and still be ours: Meta's
+# How far a media's timestamp may predate the publish call and still be its result: Meta's
 # timestamps have second precision and servers' clocks differ.
-PUBLISH_MATCH_SKEW = timedelta(minutes=5)
-_RECENT_MEDIA = 5
+PUBLISH_MATCH_SKEW = timedelta(minutes=2)
+_RECENT_MEDIA = 25
+CANDIDATE_FIELDS = "id,caption,media_type,media_product_type,timestamp,permalink"
 
 
-def _maybe_published(error: InstagramAPIError) -> bool:
-    """True when a failed media_publish may still have published: Meta may have acted."""
+def _not_sent(error: InstagramAPIError) -> bool:
+    """True only when the request provably never reached Meta; any other failure of
+    media_publish, even a refusal such as a spam block, has come back after the post went
+    live (lessons 13), so the container must be read before concluding."""
     if isinstance(error, CircuitOpenError):
-        return False
-    if isinstance(error, NetworkError):
-        return error.ambiguous
-    return isinstance(error, TransientError)
+        return True
+    return isinstance(error, NetworkError) and not error.ambiguous
+
+
+def same_caption(a: str | None, b: str | None) -> bool:
+    """Captions compared as Instagram shows them: surrounding and repeated spaces ignored."""
+    return " ".join((a or "").split()) == " ".join((b or "").split())
+
+
+def matching_media(items: list[dict[str, Any]], *, since: datetime,
+                   caption: str | None = None, product_type: str | None = None,
+                   media_types: tuple[str, ...] = (), exclude: set[str] = frozenset(),
+                   check_caption: bool = True) -> list[dict[str, Any]]:
+    """The media among `items` that can be the result of a publish begun at `since`.
+
+    Matches on time (not before since - PUBLISH_MATCH_SKEW), product type, media type and
+    caption; ids in `exclude` (held by other posts) never match.
+    """
+    found = []
+    for item in items:
+        published = parse_graph_time(item.get("timestamp"))
+        if str(item.get("id")) in exclude or published is None:
+            continue
+        if published < since - PUBLISH_MATCH_SKEW:
+            continue
+        kind = item.get("media_product_type")
+        if product_type and kind and kind != product_type:
+            continue
+        if media_types and item.get("media_type") and item["media_type"] not in media_types:
+            continue
+        if check_caption and not same_caption(item.get("caption"), caption):
+            continue
+        found.append(item)
+    return found
 
 
 class PublishingMixin:
@@ -42,12 +75,29 @@ class PublishingMixin:
                              retry_not_found: int = 2) -> dict[str, Any]:
         """GET /{container}?fields=status_code,status: {"id", "status_code", "status"}.
 
-        A just-created container can read as 100/33 for a moment, hence `retry_not_found`.
+        A just-created container can read as 100/33 for a while (lessons 14), hence
+        `retry_not_found` (immediate retries); callers that poll pass 0 and treat
+        NotFoundError on their own container as "not yet".
         """
         body = self._graph("GET", container_id, params={"fields": "status_code,status"},
                            account=ig_user_id, retry_not_found=retry_not_found)
         return {"id": str(body.get("id") or container_id), "status_code": body.get("status_code"),
                 "status": body.get("status")}
+
+    def get_container_statuses(self, container_ids: list[str], *,
+                               ig_user_id: str | None = None) -> dict[str, dict[str, Any]]:
+        """Several containers in one call, `GET /?ids=a,b&fields=status_code,status`:
+        {container_id: {"id", "status_code", "status"}}.
+
+        Meta answers 100/33 for the whole request when one id cannot be read (a container
+        just created, say): NotFoundError is raised then, and the caller reads them one by
+        one to find which.
+        """
+        body = self._graph("GET", "", params={"ids": ",".join(container_ids),
+                                              "fields": "status_code,status"},
+                           account=ig_user_id)
+        return {cid: {"id": cid, "status_code": (body.get(cid) or {}).get("status_code"),
+                      "status": (body.get(cid) or {}).get("status")} for cid in container_ids}
 
     def publish_container(self, ig_user_id: str, creation_id: str) -> dict[str, Any]:
         """POST /{ig-user-id}/media_publish; returns {"id": media_id}. Never retried once sent.
@@ -59,45 +109,51 @@ class PublishingMixin:
                            data={"creation_id": creation_id}, account=ig_user_id)
         return {"id": str(body["id"]) if body.get("id") is not None else None}
 
-    def publish_container_safely(self, ig_user_id: str, creation_id: str) -> dict[str, Any]:
-        """Publish; after an ambiguous failure, find out whether the post went out anyway.
+    def publish_container_safely(self, ig_user_id: str, creation_id: str, *,
+                                 caption: str | None = None, product_type: str | None = None,
+                                 story: bool = False,
+                                 exclude: set[str] = frozenset()) -> dict[str, Any]:
+        """Publish; after any failure that may have reached Meta, read the container first.
 
-        Returns {"id": media_id, "recovered": False} normally. When the call failed in a way
-        that may have published (lost response, 5xx, Meta server error), reads the container:
-        PUBLISHED gives {"id": media_id or None, "recovered": True}. The container does not
-        expose its media id, so the id is the account's newest media published since this
-        call began (or None if none matches; the post exists, do not publish again).
-        Otherwise the original error is re-raised with `container_status` set when known.
+        Returns {"id": media_id, "recovered": False} normally. When the call failed but the
+        container reads PUBLISHED, the post is live: {"id": media_id or None,
+        "recovered": True}. The container does not expose its media id, so it is found
+        among the account's recent media (or `/stories`) by time, `product_type` and
+        `caption`, skipping ids in `exclude`; it is None unless exactly one media matches
+        (the post exists then: never publish it again). When the container is not
+        PUBLISHED, the original error is re-raised with `container_status` set; when the
+        container cannot be read, the original error is re-raised as it is.
         """
         started = datetime.now(timezone.utc)
         try:
             return {**self.publish_container(ig_user_id, creation_id), "recovered": False}
         except InstagramAPIError as exc:
-            if not _maybe_published(exc):
+            if _not_sent(exc):
                 raise
             failure = exc
         try:
             status = self.get_container_status(creation_id, ig_user_id=ig_user_id)["status_code"]
         except InstagramAPIError:
-            log.warning("publish of container %s failed ambiguously and its status could not "
-                        "be read; do not publish it again before checking", creation_id)
+            log.warning("publish of container %s failed and its status could not be read; do "
+                        "not publish it again before checking", creation_id)
             raise failure from None
         if status != "PUBLISHED":
             failure.container_status = status
             raise failure
-        media_id = self.find_published_media(ig_user_id, started)
-        log.info("publish of container %s failed ambiguously but it is PUBLISHED (media %s)",
-                 creation_id, media_id)
+        found = matching_media(self.recent_media(ig_user_id, story=story), since=started,
+                               caption=caption, product_type=product_type, exclude=exclude,
+                               check_caption=not story and caption is not None)
+        media_id = str(found[0]["id"]) if len(found) == 1 else None
+        log.info("publish of container %s failed (%s) but it is PUBLISHED (media %s)",
+                 creation_id, failure.code, media_id)
         return {"id": media_id, "recovered": True}
 
-    def find_published_media(self, ig_user_id: str, since: datetime) -> str | None:
-        page = self.list_media(ig_user_id, fields="id,timestamp", limit=_RECENT_MEDIA)
-        for item in page.get("data") or []:  # newest first
-            published = parse_graph_time(item.get("timestamp"))
-            if published is not None and published >= since - PUBLISH_MATCH_SKEW:
-                return str(item["id"])
-        log.warning("container published but no recent media of %s matches it", ig_user_id)
-        return None
+    def recent_media(self, ig_user_id: str, *, story: bool = False) -> list[dict[str, Any]]:
+        """The account's newest media (or its live stories, which `/media` leaves out), with
+        the fields that identify a just-published post."""
+        read = self.list_stories if story else self.list_media
+        return list(read(ig_user_id, fields=CANDIDATE_FIELDS, limit=_RECENT_MEDIA)
+                    .get("data") or [])
 
     def get_publishing_limit(self, ig_user_id: str) -> dict[str, int | None]:
         """Today's quota: {"quota_usage", "quota_total", "quota_duration"}.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable, NamedTuple
 
 import requests
@@ -9,7 +10,8 @@ import requests
 from .errors import (AuthError, ContainerExpiredError, DuplicatePostError, InstagramAPIError,
                      MediaError, NotFoundError, NotReadyError, PermanentError,
                      PermissionMissingError, PublishLimitError, RateLimitError, SpamBlockError,
-                     TransientError, UserFixableError, redact)
+                     TransientError, UserFixableError)
+from .redaction import redact
 from .usage import parse_usage
 from .wire import as_int
 
@@ -121,6 +123,25 @@ ERROR_TABLE: dict[tuple[int, int | None], Rule] = {
     (506, None): Rule(DuplicatePostError, "Instagram rejected this as a duplicate of a recent "
                       "post: change the content before posting again."),
 }
+# Subcodes of 5.4 whose rule is their code's general one: lets a bare subcode (from a
+# container's `status` text) find its rule.
+SUBCODE_CODES = {2207052: 9004, 2207027: 9007, 2207004: 36000, 2207005: 36001,
+                 2207009: 36003, 2207010: 36004, 2207026: 352, 2207042: 9, 2207050: 25,
+                 2207003: -2, 2207020: -2, 2207001: -1, 2207032: -1, 2207053: -1,
+                 2207057: 1, 2207051: 4, 2207006: 24, 2207008: 24, 2207023: 100,
+                 2207028: 100, 2207035: 100, 2207036: 100, 2207037: 100, 2207040: 100}
+# Subcodes seen only in a container's ERROR status (contract 2.3: fetch, transcode and size
+# problems, observed, not documented by Meta).
+STATUS_ONLY_RULES = {
+    2207076: Rule(MediaError, "Instagram could not fetch the media while processing it: make "
+                  "sure the link stays public and reachable, then post it again."),
+    2207077: Rule(MediaError, "Instagram could not convert the video: export it as MP4 (H.264 "
+                  "video, AAC audio, 23 to 60 fps) and post it again."),
+    2207082: Rule(MediaError, "The media is too large for Instagram to process: make it "
+                  "smaller (reels at most 300 MB, story videos at most 100 MB)."),
+}
+_STATUS_SUBCODE = re.compile(r"\b(22\d{5})\b")
+
 # Rules that need the message too: code 10 also means "too few viewers" for story insights.
 _MESSAGE_RULES = ((10, "not enough viewers", Rule(
     PermanentError, "Instagram shows insights only for stories with at least 5 viewers.",
@@ -147,6 +168,20 @@ def classify(code: int | None, subcode: int | None, message: str = "",
     return _TRANSIENT_RULE if is_transient else _PERMANENT_RULE
 
 
+def classify_status(status_text: str | None) -> tuple[int | None, Rule]:
+    """The subcode in a container's ERROR `status` text ("Error: Media upload has failed with
+    error code 2207053") and its rule, from the same table as API errors (contract 2.3)."""
+    found = _STATUS_SUBCODE.search(status_text or "")
+    subcode = int(found.group(1)) if found else None
+    if subcode in STATUS_ONLY_RULES:
+        return subcode, STATUS_ONLY_RULES[subcode]
+    if subcode in SUBCODE_CODES:
+        return subcode, classify(SUBCODE_CODES[subcode], subcode)
+    return subcode, _PROCESSING_RULE
+
+
+_PROCESSING_RULE = Rule(MediaError, "Instagram could not process the media: check that it meets "
+                        "Instagram's specifications for this kind of post, then post it again.")
 _UPLOAD_RULE = Rule(PermanentError, "The video upload was refused; upload it again, and check the "
                     "file and the account's access if this repeats.", "upload_failed")
 _SERVER_RULE = Rule(TransientError, f"Instagram is temporarily unavailable. {_LATER}",

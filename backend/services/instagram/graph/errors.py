@@ -1,57 +1,10 @@
-"""The Instagram client's error hierarchy (see error_codes for classification) and redaction."""
+"""The Instagram client's error hierarchy; see error_codes for classification."""
 from __future__ import annotations
 
-import logging
 import re
-from typing import Any, Iterable
-from urllib.parse import quote
+from typing import Any
 
-REDACTED = "[REDACTED]"
-
-_SECRET_PARAMS = re.compile(
-    r"(?i)\b(access_token|client_secret|appsecret_proof|fb_exchange_token|input_token|code)"
-    r"=([^&\s'\"]+)")
-# Tokens are long; the length floor keeps phrases like "Invalid OAuth access token" readable.
-_AUTH_VALUES = re.compile(r"(?i)\b(Bearer|OAuth)\s+([A-Za-z0-9._|%\-]{16,})")
-_MIN_SECRET_LENGTH = 4
-
-
-def redact(text: Any, secrets: Iterable[str | None] = ()) -> str:
-    """Return `text` with each secret (and its URL-encoded form) and token-like values masked."""
-    out = "" if text is None else str(text)
-    variants = set()
-    for secret in secrets:
-        if secret and len(str(secret)) >= _MIN_SECRET_LENGTH:
-            variants.update({str(secret), quote(str(secret), safe="")})
-    for secret in sorted(variants, key=len, reverse=True):
-        out = out.replace(secret, REDACTED)
-    out = _SECRET_PARAMS.sub(lambda m: f"{m.group(1)}={REDACTED}", out)
-    return _AUTH_VALUES.sub(lambda m: f"{m.group(1)} {REDACTED}", out)
-
-
-class RedactingFilter(logging.Filter):
-    """Masks token-bearing query parameters in third-party log records (urllib3 logs URLs)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record is logging's problem to report, not ours
-            return True
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
-
-
-_THIRD_PARTY_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry")
-
-
-def protect_third_party_logs() -> None:
-    """Attach RedactingFilter once to the urllib3 loggers that print request URLs."""
-    for name in _THIRD_PARTY_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-            logger.addFilter(RedactingFilter())
+from .redaction import redact
 
 
 class InstagramAPIError(Exception):

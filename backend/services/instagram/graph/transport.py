@@ -14,7 +14,8 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_rand
 from .breaker import CircuitBreaker, counts_as_failure
 from .error_codes import DEFAULT_RATE_LIMIT_WAIT, error_from_response, meta_error_fields
 from .errors import (CircuitOpenError, DeadlineExceededError, InstagramAPIError, NetworkError,
-                     NotFoundError, RateLimitError, TransientError, protect_third_party_logs)
+                     NotFoundError, RateLimitError, TransientError)
+from .redaction import protect_third_party_logs
 from .usage import APP_ACCOUNT, Usage, UsageTracker, parse_usage, usage_key
 from .wire import CallRecord, GraphRequest, form, network_error
 

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from .errors import NetworkError, redact
+from .errors import NetworkError
+from .redaction import redact
 from .usage import APP_ACCOUNT, Usage
 
 _ID_SEGMENT = re.compile(r"/\d+(?=/|$)")

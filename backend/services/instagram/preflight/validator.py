@@ -120,5 +120,6 @@ def item_plan(kind, payload, report):
         options = {k: entry[k] for k in ("user_tags", "alt_text") if entry.get(k)}
         plan.append({"field": media["field"], "kind": media.get("kind") or "image",
                      "url": media["url"], "options": options, "container_id": None,
-                     "status": None})
+                     "status": None, "duration_s": media.get("duration_s"),
+                     "bytes": media.get("bytes")})
     return plan

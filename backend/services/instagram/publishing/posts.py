@@ -16,7 +16,9 @@ from backend.services.instagram.core import leases
 from backend.services.instagram.core.deadline import request_deadline, within_budget
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.preflight.validator import Validator, item_plan, kind_of
-from backend.services.instagram.publishing import quota
+from backend.services.instagram.publishing import quota, timers
+from backend.services.instagram.publishing.jobs import check_post
+from backend.services.instagram.publishing.progress import progress
 from backend.services.instagram.publishing.state_machine import advance
 
 # HTTP status of a post that failed while the request waited, by error category.
@@ -72,7 +74,7 @@ def submit(user_id, post_type, body, idempotency_key=None):
         status="pending", caption=report["caption"] or None, request=payload,
         items=item_plan(kind, payload, report), idempotency_key=idempotency_key,
         request_hash=digest,
-        deadline_at=now + timedelta(minutes=settings.INSTAGRAM_PUBLISH_DEADLINE_MINUTES))
+        deadline_at=now + timedelta(hours=settings.INSTAGRAM_PUBLISH_WAIT_HOURS))
     db.session.add(post)
     try:
         db.session.commit()
@@ -92,6 +94,7 @@ def submit(user_id, post_type, body, idempotency_key=None):
             except leases.LeaseLost:  # the job has it now; the answer is 202 either way
                 db.session.rollback()
     db.session.refresh(post)
+    timers.schedule(post, check_post)
     return post, True
 
 
@@ -112,6 +115,8 @@ def response_status(post):
     """201 published, 202 still in progress; a failure raises the envelope, post included."""
     if post.status == "published":
         return 201
+    if post.status == "needs_reconcile":
+        return 202
     if post.status in ("failed", "expired"):
         raise APIError(post.error_message or "Publishing failed.",
                        code="publish_failed" if post.status == "failed" else "container_expired",
@@ -160,6 +165,7 @@ def serialize(post):
         "container_id": post.container_id,
         "items": [{k: i.get(k) for k in ("field", "kind", "url", "container_id", "status")}
                   for i in post.items],
+        "progress": progress(post),
         "status_url": status_url(post), "created_at": post.created_at,
         "updated_at": post.updated_at, "published_at": post.published_at,
     }

@@ -120,12 +120,35 @@ class PreviewOut(BaseModel):
     media: list[MediaFacts]
 
 
+class Progress(BaseModel):
+    """Where a post is in publishing and, while it waits, why and until when."""
+
+    waiting_for: Literal["media_processing", "throttled", "meta_unavailable",
+                         "download_retry", "new_container", "reconciling",
+                         "media_not_identified"] | None
+    message: str | None = Field(description="Why it waits, in words, with the next check.")
+    next_check_at: datetime | None
+    processing_started_at: datetime | None = Field(
+        description="When the first container was created at Meta.")
+    expected_ready_at: datetime | None = Field(
+        description="When the media should be processed (videos), as predicted.")
+    ready_at: datetime | None = Field(description="When every container read FINISHED.")
+    processing_deadline_at: datetime | None
+    publish_started_at: datetime | None = Field(description="First media_publish call.")
+    wait_until: datetime | None = Field(
+        description="Until when the post may wait for Meta's limits or availability.")
+    reconcile_until: datetime | None
+    publish_attempts: int
+    status_reads: int
+    containers_created: int
+
+
 class PostOut(BaseModel):
     id: int
     account_id: int
     type: Literal["feed", "carousel", "story", "reel"]
     status: Literal["pending", "container_created", "processing", "publishing", "published",
-                    "failed", "expired"]
+                    "failed", "expired", "needs_reconcile"]
     caption: str | None
     media_id: str | None = Field(description="Instagram media id once published.")
     permalink: str | None
@@ -136,6 +159,7 @@ class PostOut(BaseModel):
     graph_calls: int
     container_id: str | None
     items: list[dict]
+    progress: Progress
     status_url: str
     created_at: datetime
     updated_at: datetime

@@ -1,4 +1,14 @@
-"""Publishing state machine: each step is recorded on SNSPost, so any run can resume it."""
+"""Publishing state machine: each step is recorded on SNSPost, so any run can resume it.
+
+    pending --create containers--> processing --all FINISHED--> container_created
+    container_created --media_publish--> publishing --answer / container PUBLISHED--> published
+    publishing --PUBLISHED but media not identified--> needs_reconcile --identified--> published
+
+It never concludes from silence: after any failure of media_publish that may have reached
+Meta, the container is read first (PUBLISHED means published); a post in `publishing` is
+never ended by a deadline; waiting for Meta (limits, outages, processing) is not a failure
+until its own window, each with its own reason, has passed.
+"""
 import logging
 import time
 from datetime import timedelta
@@ -12,228 +22,415 @@ from backend.services.instagram.core import signals
 from backend.services.instagram.core.clients import error_record
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
+from backend.services.instagram.graph.content_publishing import _not_sent as not_sent
+from backend.services.instagram.publishing import containers as ct, recovery, timing
 
 log = logging.getLogger(__name__)
 
-WAITING = ("pending", "container_created", "processing", "publishing")
-TERMINAL = ("published", "failed", "expired")
+WAITING = ("pending", "processing", "container_created", "publishing")
+# The job keeps reading these until their reconcile window ends.
+ACTIVE = WAITING + ("needs_reconcile",)
+TERMINAL = ("published", "failed", "expired", "needs_reconcile")
 MEDIA_FIELDS = "id,permalink,media_type,media_product_type,timestamp"
-# Meta's words for container states, for users.
-STATUS_WORDS = {"EXPIRED": "The media container expired before it was published (Instagram "
-                           "keeps them 24 hours).",
-                "ERROR": "Instagram could not process the media."}
+# Delays after Meta failed to download media the platform had fetched (lessons 16).
+DOWNLOAD_RETRY_DELAYS = (15, 60, 180, 600)
 
 
 def advance(post, deadline=None, lease=None):
     """Move the post forward as far as it can go now; never sleeps.
 
-    Returns when the post is published, failed or expired, or must wait for Meta
-    (`next_check_at` says when the background job looks again), or `deadline` (a
-    time.monotonic() value) passed. With a lease, it is renewed between steps and its own
-    deadline is respected; LeaseLost propagates (another holder has the post now).
+    Returns when the post is published, failed, expired or needs reconciling, or must wait
+    for Meta (`next_check_at` says when it is looked at again, `wait_reason` why), or
+    `deadline` (a time.monotonic() value) passed. With a lease, the lease is renewed
+    between steps and its deadline respected; LeaseLost propagates (another holder has the
+    post now).
     """
     if lease is not None:
         deadline = lease.deadline if deadline is None else min(deadline, lease.deadline)
+    settings = runtime().settings
     account = db.session.get(SNSAccount, post.account_id)
     try:
         with acting_as(account) as client:
             before = client.calls_made
             try:
-                while post.status in WAITING and not _due_later(post):
+                while _runnable(post):
                     if lease is not None:
                         lease.ensure()
                     if deadline is not None and time.monotonic() > deadline:
                         post.next_check_at = utcnow()
                         break
-                    STEPS[post.status](post, client)
+                    _step(post, client, settings)
             finally:
                 post.graph_calls += client.calls_made - before
                 db.session.commit()
     except graph.InstagramAPIError as exc:
-        _on_error(post, exc)
+        _on_error(post, exc, settings)
+    if post.status == "published" and post.platform_post_id and not post.permalink:
+        post.next_check_at = post.next_check_at or utcnow() + timedelta(seconds=10)
+        db.session.commit()
     return post
 
 
-def _due_later(post):
-    return post.next_check_at is not None and post.next_check_at > utcnow()
+def _runnable(post):
+    if post.status not in ACTIVE:
+        return False
+    if post.next_check_at is not None:
+        return post.next_check_at <= utcnow()
+    return post.status != "needs_reconcile"  # its schedule ended with its window
 
 
-def _create_containers(post, client):
-    ig_user = _ig_user(post)
-    items = [dict(i) for i in post.items]
-    if post.post_type == "carousel":
-        for item in items:
-            if item["container_id"] is None:
-                params = {"is_carousel_item": True, **item.get("options", {})}
-                if item["kind"] == "video":
-                    params.update(media_type="VIDEO", video_url=item["url"])
-                else:
-                    params["image_url"] = item["url"]
-                item["container_id"] = client.create_container(ig_user, **params)["id"]
-                item["status"] = "FINISHED" if item["kind"] == "image" else "IN_PROGRESS"
-                _save_items(post, items)
-        if any(i["status"] != "FINISHED" for i in items):
-            return _wait(post, "processing")
-        return _create_parent(post, client)
-    item = items[0]
-    params = _container_params(post, item)
-    post.container_id = client.create_container(ig_user, **params)["id"]
-    item["container_id"] = post.container_id
-    item["status"] = "FINISHED" if item["kind"] == "image" else "IN_PROGRESS"
-    _save_items(post, items)
-    post.status = "container_created" if item["kind"] == "image" else "processing"
-    if post.status == "processing":
-        _wait(post, "processing")
-    db.session.commit()
-
-
-def _container_params(post, item):
-    request = post.request
-    media = {"image_url": item["url"]} if item["kind"] == "image" else {"video_url": item["url"]}
-    if post.post_type == "story":
-        return {"media_type": "STORIES", **media, **_pick(request, "user_tags")}
-    if post.post_type == "reel":
-        params = {"media_type": "REELS", **media, **_pick(
-            request, "cover_url", "thumb_offset", "share_to_feed", "audio_name",
-            "collaborators", "location_id")}
-        if request.get("user_tags"):
-            params["user_tags"] = [{"username": t["username"]} for t in request["user_tags"]]
-    else:
-        params = {**media, **_pick(request, "user_tags", "alt_text", "location_id",
-                                   "collaborators")}
-    if post.caption:
-        params["caption"] = post.caption
-    return params
-
-
-def _create_parent(post, client):
-    params = {"media_type": "CAROUSEL", "children": [i["container_id"] for i in post.items],
-              **_pick(post.request, "location_id", "collaborators")}
-    if post.caption:
-        params["caption"] = post.caption
-    post.container_id = client.create_container(_ig_user(post), **params)["id"]
-    post.status = "container_created"
-    post.next_check_at = None
-    db.session.commit()
-
-
-def _check_processing(post, client):
-    """Poll what Meta is still processing: carousel children first, then the container."""
-    items = [dict(i) for i in post.items]
-    if post.post_type == "carousel" and post.container_id is None:
-        for item in items:
-            if item["status"] != "FINISHED":
-                item["status"] = _container_state(post, client, item["container_id"])
-                if item["status"] is None:
-                    return
-        _save_items(post, items)
-        if all(i["status"] == "FINISHED" for i in items):
-            return _create_parent(post, client)
-        return _wait(post, "processing")
-    state = _container_state(post, client, post.container_id)
-    if state == "FINISHED":
-        post.status = "container_created"
-        post.next_check_at = None
-        db.session.commit()
-    elif state is not None:
-        _wait(post, "processing")
-
-
-def _container_state(post, client, container_id):
-    """FINISHED or IN_PROGRESS; ERROR and EXPIRED end the post (returns None then)."""
-    status = client.get_container_status(container_id, ig_user_id=_ig_user(post))
-    code = status.get("status_code")
-    if code in ("FINISHED", "IN_PROGRESS", "PUBLISHED"):
-        return "FINISHED" if code == "PUBLISHED" else code
-    detail = status.get("status") or ""
-    subcode = "".join(ch for ch in detail.rsplit(" ", 1)[-1] if ch.isdigit()) or None
-    message = STATUS_WORDS.get(code, f"Instagram reported the container as {code}.")
-    if detail:
-        message = f"{message} ({detail})"
-    _finish(post, "expired" if code == "EXPIRED" else "failed", code=f"container_{code}".lower(),
-            subcode=subcode, message=message)
-    return None
-
-
-def _publish(post, client):
-    post.status = "publishing"
-    post.attempts += 1
-    db.session.commit()  # recorded before the call: a crash here resumes by reading status
+def _step(post, client, settings):
     try:
-        result = client.publish_container_safely(_ig_user(post), post.container_id)
-    except graph.NotReadyError:
-        return _wait(post, "processing")
-    _published(post, client, result.get("id"))
+        STEPS[post.status](post, client, settings)
+    except ct.ContainerFailed as failure:
+        _container_failed(post, failure, settings)
+    except ct.UnconfirmedContainers:
+        _finish(post, "failed", code="container_not_confirmed", category="meta_unavailable",
+                message="Instagram did not confirm creating this post's media container "
+                f"{settings.INSTAGRAM_CONTAINER_RETRIES + 1} times (its answers were lost or "
+                "it failed after receiving the request). To leave no more unused containers "
+                "on the account, the platform stopped; nothing was published. Try again "
+                "later.")
 
 
-def _resume_publishing(post, client):
-    """A previous run may have published before it lost the answer: ask the container."""
-    status = client.get_container_status(post.container_id, ig_user_id=_ig_user(post))
-    if status.get("status_code") == "PUBLISHED":
-        since = (post.updated_at or post.created_at) - timedelta(minutes=5)
-        return _published(post, client, client.find_published_media(_ig_user(post), since))
-    if status.get("status_code") == "FINISHED":
-        return _publish(post, client)
-    if _container_state(post, client, post.container_id) == "IN_PROGRESS":
-        _wait(post, "processing")
+# --------------------------------------------------------------------------- the steps
+
+def _create(post, client, settings):
+    """pending: make every missing container, then wait for Meta to process them."""
+    ct.create_missing(post, client, settings)
+    post.wait_reason = None
+    if post.post_type != "carousel" and post.items[0]["kind"] == "image":
+        # A single image is usually ready at once: publish, and a 9007 answer (read back
+        # from the container) sends it to processing.
+        post.status = "container_created"
+        db.session.commit()
+        return
+    post.status = "processing"
+    _wait_processing(post, settings, first=True)
 
 
-def _published(post, client, media_id):
+def _check(post, client, settings):
+    """processing: read what Meta is still processing (children first, then the container)."""
+    if post.post_type == "carousel" and not post.container_id:
+        items = [dict(i) for i in post.items]
+        waiting = [i["container_id"] for i in items if i.get("status") != ct.FINISHED]
+        states = ct.read_states(post, client, waiting) if waiting else {}
+        for index, item in enumerate(items):
+            if item["container_id"] in states:
+                code, text = states[item["container_id"]]
+                item["status"] = code
+                if code in (ct.ERROR, ct.EXPIRED):
+                    ct.save_items(post, items)
+                    raise ct.ContainerFailed(index, code, text)
+        ct.save_items(post, items)
+        if any(i["status"] not in (ct.FINISHED, ct.PUBLISHED) for i in items):
+            return _wait_processing(post, settings)
+        ct.create_parent(post, client)
+        return _ready(post)
+    code, text = ct.read_states(post, client, [post.container_id])[post.container_id]
+    if code == ct.FINISHED:
+        return _ready(post)
+    if code == ct.PUBLISHED:
+        return _recovered(post, client, settings)
+    if code in (ct.ERROR, ct.EXPIRED):
+        raise ct.ContainerFailed(_single_index(post), code, text)
+    _wait_processing(post, settings)
+
+
+def _publish(post, client, settings):
+    """container_created: media_publish, recorded before the call (its answer may be lost)."""
+    now = utcnow()
+    post.status = "publishing"
+    post.publish_started_at = post.publish_started_at or now
+    post.reconcile_until = post.reconcile_until or now + timedelta(
+        hours=settings.INSTAGRAM_RECONCILE_HOURS)
+    post.attempts += 1
+    post.wait_reason = None
+    db.session.commit()
+    try:
+        answer = client.publish_container(ct.ig_user(post), post.container_id)
+    except graph.InstagramAPIError as exc:
+        if not_sent(exc):
+            post.status = "container_created"
+            db.session.commit()
+            raise
+        return _read_back(post, client, settings, exc)
+    _published(post, client, answer.get("id"))
+
+
+def _resume(post, client, settings):
+    """publishing: a run left it mid-publish; the container says what happened."""
+    _read_back(post, client, settings, None)
+
+
+def _reconcile(post, client, settings):
+    """needs_reconcile: look for the media again, until the reconcile window ends."""
+    _read_back(post, client, settings, None)
+
+
+STEPS = {"pending": _create, "processing": _check, "container_created": _publish,
+         "publishing": _resume, "needs_reconcile": _reconcile}
+
+
+# --------------------------------------------------------------------------- outcomes
+
+def _read_back(post, client, settings, failure):
+    """After media_publish failed (`failure`) or its outcome is unknown: read the container.
+
+    PUBLISHED: published (the media is identified, or the post is marked for reconciling).
+    FINISHED: nothing was published; the failure was real and follows the error policy, or
+    with no failure the container is published now. IN_PROGRESS: processing again.
+    """
+    try:
+        code, text = ct.read_states(post, client, [post.container_id])[post.container_id]
+    except graph.InstagramAPIError as exc:
+        log.warning("post %s: container %s unreadable after publishing (%s); looking again "
+                    "later", post.id, post.container_id, exc.code)
+        return _wait_reconcile(post, settings, unknown=True)
+    if code == ct.PUBLISHED:
+        return _recovered(post, client, settings)
+    if code == ct.FINISHED:
+        if post.status == "needs_reconcile":
+            return _finish(post, "failed", code="not_published", category="reconciled",
+                           message="Instagram did not publish this post: its outcome was "
+                           "unknown for too long and its container was never used. Publish "
+                           "it again if you still want it.")
+        post.status = "container_created"
+        db.session.commit()
+        if failure is not None:
+            raise failure
+        return None
+    if code in (ct.ERROR, ct.EXPIRED):
+        raise ct.ContainerFailed(_single_index(post), code, text)
+    post.status = "processing"
+    _wait_processing(post, settings)
+
+
+def _recovered(post, client, settings):
+    """The container is PUBLISHED: find the media it became, or say it is not known yet."""
+    media, found = recovery.identify(post, client)
+    if media is not None:
+        return _published(post, client, str(media["id"]), media)
+    post.status = "needs_reconcile"
+    post.wait_reason = "media_not_identified"
+    post.error_code, post.error_subcode = "media_not_identified", None
+    post.error_category = "reconciling"
+    post.error_message = (
+        "Instagram published this post, but its answer was lost and "
+        + ("no recent media matches it yet" if not found else
+           f"{len(found)} recent media match it ({', '.join(found[:5])})")
+        + "; the platform keeps looking and does not publish it again.")
+    _wait_reconcile(post, settings)
+
+
+def _published(post, client, media_id, media=None):
+    now = utcnow()
     post.platform_post_id = media_id
     post.status = "published"
-    post.published_at = utcnow()
+    post.published_at = now
     post.next_check_at = None
-    post.error_code = post.error_subcode = post.error_message = None
+    post.wait_reason = None
+    post.error_code = post.error_subcode = post.error_message = post.error_category = None
+    post.items = [{**i, "status": ct.PUBLISHED} for i in post.items]
     db.session.commit()
-    if media_id:
-        try:
-            media = client.get_media(media_id, MEDIA_FIELDS, retry_not_found=2)
-            post.permalink = media.get("permalink")
-            post.media_product_type = media.get("media_product_type")
-        except graph.InstagramAPIError as exc:  # published all the same; permalink later
-            log.warning("post %s published as %s; reading its permalink failed: %s",
-                        post.id, media_id, exc.code)
+    if media and media.get("permalink"):
+        post.permalink = media["permalink"]
+        post.media_product_type = media.get("media_product_type")
+    elif media_id:
+        fill_permalink(post, client)
     db.session.commit()
     log.info("post %s published as media %s", post.id, media_id)
+    signals.post_published.send(current_app._get_current_object(), post=post)
 
 
-def _wait(post, status):
-    """Look again later, with growing delays; give up after the configured deadline."""
-    settings = runtime().settings
-    post.status = status
-    post.attempts += 1
-    now = utcnow()
-    if post.deadline_at is not None and now >= post.deadline_at:
-        return _finish(post, "failed", code="processing_timeout", message=(
-            "Instagram did not finish processing the media within "
-            f"{settings.INSTAGRAM_PUBLISH_DEADLINE_MINUTES} minutes."))
-    delay = min(settings.INSTAGRAM_PUBLISH_POLL_SECONDS * 2 ** min(post.attempts, 6), 60)
-    post.next_check_at = now + timedelta(seconds=delay)
+def finish_permalink(post):
+    """For the job: a published post's permalink, read as its account."""
+    account = db.session.get(SNSAccount, post.account_id)
+    try:
+        with acting_as(account) as client:
+            fill_permalink(post, client)
+    except graph.InstagramAPIError as exc:  # the account cannot read it any more: stop
+        db.session.rollback()
+        log.info("post %s: permalink not read (%s); left empty", post.id, exc.code)
+        post.next_check_at = None
     db.session.commit()
 
 
-def _on_error(post, exc):
-    """Transient trouble waits for a later run; anything else ends the post, kept on record."""
+def fill_permalink(post, client):
+    """Read a published post's permalink; Meta lags on fresh media (100/33), so a failure
+    leaves it for a later look (next_check_at) rather than giving up."""
+    try:
+        media = client.get_media(post.platform_post_id, MEDIA_FIELDS)
+    except graph.InstagramAPIError as exc:
+        log.info("post %s: permalink of media %s not readable yet (%s)", post.id,
+                 post.platform_post_id, exc.code)
+        age = (utcnow() - (post.published_at or utcnow())).total_seconds()
+        post.next_check_at = None if age > 86400 else utcnow() + timedelta(
+            seconds=timing.reconcile_delay(age))
+        return
+    post.permalink = media.get("permalink")
+    post.media_product_type = media.get("media_product_type")
+    post.next_check_at = None
+
+
+def _ready(post):
+    post.status = "container_created"
+    post.ready_at = post.ready_at or utcnow()
+    post.next_check_at = None
+    post.wait_reason = None
+    db.session.commit()
+
+
+def _single_index(post):
+    return None if post.post_type == "carousel" else 0
+
+
+def _container_failed(post, failure, settings):
+    """ERROR or EXPIRED: a new container when Meta's answer says so (once per item), else
+    the post ends with the reason in words (lessons 17)."""
+    index = failure.item_index
+    renewed = False
+    if failure.renewable and index is None:  # the carousel parent: its children stay good
+        done = post.items[0].get("parent_renewals", 0)
+        if done < settings.INSTAGRAM_CONTAINER_RETRIES:
+            first = {**post.items[0], "parent_renewals": done + 1}
+            post.items = [first, *post.items[1:]]
+            post.container_id = None
+            post.status = "processing"
+            renewed = True
+    elif failure.renewable:
+        renewed = ct.renew_item(post, index, settings)
+        if renewed:
+            post.status = "pending"
+    if renewed:
+        post.wait_reason = "new_container"
+        post.next_check_at = None
+        db.session.commit()
+        log.info("post %s: container %s, making a new one", post.id, failure)
+        return
+    _finish(post, "expired" if failure.status_code == ct.EXPIRED else "failed",
+            code=f"container_{failure.status_code}".lower(),
+            subcode=None if failure.subcode is None else str(failure.subcode),
+            message=failure.message(), category=failure.category)
+
+
+# --------------------------------------------------------------------------- waiting
+
+def _wait(post, reason, at):
+    post.wait_reason = reason
+    post.next_check_at = at
+    db.session.commit()
+
+
+def _wait_processing(post, settings, first=False):
+    """Waiting for Meta to process the media, up to INSTAGRAM_PUBLISH_DEADLINE_MINUTES."""
+    now = utcnow()
+    post.processing_started_at = post.processing_started_at or now
+    limit = post.processing_started_at + timedelta(
+        minutes=settings.INSTAGRAM_PUBLISH_DEADLINE_MINUTES)
+    if now >= limit:
+        return _finish(post, "failed", code="processing_timeout", category="media", message=(
+            "Instagram did not finish processing the media within "
+            f"{settings.INSTAGRAM_PUBLISH_DEADLINE_MINUTES} minutes of receiving it."))
+    if first and not timing.video_seconds(post):
+        return _wait(post, "media_processing", None)  # images: read at once
+    _wait(post, "media_processing", min(limit, timing.next_processing_read(post, settings, now)))
+
+
+def _wait_for_meta(post, reason, seconds, exc):
+    """Throttled or Meta unavailable: wait (saying until when), within the wait window."""
+    now = utcnow()
+    if post.deadline_at is not None and now >= post.deadline_at:
+        hours = runtime().settings.INSTAGRAM_PUBLISH_WAIT_HOURS
+        words = ("Instagram kept this account rate-limited" if reason == "throttled"
+                 else "Instagram stayed unavailable")
+        return _finish(post, "failed", exc=exc, code="throttled_too_long" if reason ==
+                       "throttled" else "instagram_unavailable",
+                       message=f"{words} for {hours:g} hours; nothing was published. Try "
+                       "again later.")
+    at = now + timedelta(seconds=max(1.0, seconds))
+    if post.deadline_at is not None:
+        at = min(at, post.deadline_at)
+    _wait(post, reason, at)
+
+
+def _wait_reconcile(post, settings, unknown=False):
+    """An outcome Meta has not told yet: read again, sooner then later, until the window."""
+    now = utcnow()
+    started = post.publish_started_at or now
+    if post.reconcile_until is not None and now >= post.reconcile_until:
+        if post.status == "publishing":
+            post.status = "needs_reconcile"
+            post.error_code, post.error_category = "outcome_unknown", "reconciling"
+            post.error_message = ("Instagram did not tell whether this post was published, "
+                                  f"for {settings.INSTAGRAM_RECONCILE_HOURS:g} hours. Check the "
+                                  "account before publishing it again.")
+        post.next_check_at = None
+        db.session.commit()
+        return
+    delay = timing.reconcile_delay((now - started).total_seconds())
+    _wait(post, "reconciling" if unknown or post.status == "publishing" else post.wait_reason,
+          now + timedelta(seconds=delay))
+
+
+def _on_error(post, exc, settings):
+    """The error policy, by what the error means for this post now."""
     db.session.rollback()
-    # A post in "publishing" resumes by reading its container first, so waiting is safe
-    # whether or not the failed request reached Meta.
-    if isinstance(exc, (graph.TransientError, graph.RateLimitError)):
-        post.error_message = exc.user_message or exc.message
-        return _wait(post, post.status)
-    if isinstance(exc, graph.ContainerExpiredError):
-        return _finish(post, "expired", exc=exc)
-    _finish(post, "failed", exc=exc)
+    if post.status in ("publishing", "needs_reconcile"):
+        # Whatever failed, the outcome is unknown until the container is read.
+        return _wait_reconcile(post, settings, unknown=True)
+    if isinstance(exc, graph.RateLimitError):
+        return _wait_for_meta(post, "throttled", exc.retry_after or 60, exc)
+    if isinstance(exc, graph.NotReadyError):
+        if post.post_type == "carousel" and not post.container_id:
+            # The parent was refused: a child is not ready after all. Read them again.
+            post.items = [{**i, "status": ct.IN_PROGRESS} for i in post.items]
+        post.status = "processing" if post.status != "pending" else post.status
+        return _wait_processing(post, settings)
+    if isinstance(exc, graph.TransientError):
+        waited = (utcnow() - post.created_at).total_seconds()
+        return _wait_for_meta(post, "meta_unavailable",
+                              max(exc.retry_after or 0, timing.backoff(waited)), exc)
+    if isinstance(exc, graph.MediaError) and exc.code == 9004 and post.status == "pending":
+        return _download_failed(post, exc, settings)
+    if isinstance(exc, graph.ContainerExpiredError) and post.container_id:
+        return _container_failed(post, ct.ContainerFailed(
+            _single_index(post), ct.EXPIRED, exc.message), settings)
+    _finish(post, "expired" if isinstance(exc, graph.ContainerExpiredError) else "failed",
+            exc=exc)
+
+
+def _download_failed(post, exc, settings):
+    """Meta failed to download a file the platform itself had just fetched: try again a few
+    times, spaced, before blaming the link (nothing is published yet)."""
+    items = [dict(i) for i in post.items]
+    index = next((n for n, i in enumerate(items) if not i.get("container_id")), 0)
+    item = items[index]
+    item["download_retries"] = item.get("download_retries", 0) + 1
+    post.items = items
+    tries = item["download_retries"]
+    if tries <= settings.INSTAGRAM_DOWNLOAD_RETRIES:
+        delay = DOWNLOAD_RETRY_DELAYS[min(tries, len(DOWNLOAD_RETRY_DELAYS)) - 1]
+        return _wait(post, "download_retry", utcnow() + timedelta(seconds=delay))
+    _finish(post, "failed", exc=exc, message=(
+        f"Instagram could not download {item['field']} after {tries} tries, although the "
+        "platform fetched it just before: the server holding it may block or slow down "
+        "Meta's crawler (facebookexternalhit). Host the file elsewhere, or upload it to the "
+        "platform, and post again."))
 
 
 def _finish(post, status, *, exc=None, code=None, subcode=None, message=None,
             category="container_error"):
     post.status = status
     post.next_check_at = None
+    post.wait_reason = None
     post.error_category = category
     if exc is not None:
         record = error_record(exc)
-        code, subcode, message = record["code"], record["subcode"], record["message"]
-        post.error_category = exc.category
+        code = code or record["code"]
+        subcode = record["subcode"]
+        message = message or record["message"]
+        post.error_category = exc.category if category == "container_error" else category
     post.error_code, post.error_subcode, post.error_message = code, subcode, message
     db.session.commit()
     log.info("post %s %s: %s", post.id, status, code)
@@ -242,23 +439,14 @@ def _finish(post, status, *, exc=None, code=None, subcode=None, message=None,
 
 
 def stop_with_internal_error(post, record):
-    """End a post the jobs kept failing on (core/row_jobs.py), keeping why on record."""
+    """End a post the jobs kept failing on (core/row_jobs.py), keeping why on record. A post
+    that may be live is not failed: its outcome is left to reconciling."""
+    if post.status == "publishing":
+        post.status = "needs_reconcile"
+        post.error_code, post.error_message = record["code"], record["message"]
+        post.error_category = "internal"
+        post.next_check_at = None
+        db.session.commit()
+        return
     _finish(post, "failed", code=record["code"], message=record["message"],
             category="internal")
-
-
-def _save_items(post, items):
-    post.items = items
-    db.session.commit()
-
-
-def _pick(request, *keys):
-    return {k: request[k] for k in keys if request.get(k) not in (None, [], "")}
-
-
-def _ig_user(post):
-    return db.session.get(SNSAccount, post.account_id).platform_user_id
-
-
-STEPS = {"pending": _create_containers, "container_created": _publish,
-         "processing": _check_processing, "publishing": _resume_publishing}
