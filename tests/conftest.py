@@ -130,18 +130,21 @@ def live_user(live):
 
 
 def authorize(live, headers, login="instagram", **sandbox_params):
-    """POST /oauth/authorize and follow Meta's (the sandbox's) dialog without redirects.
+    """POST /oauth/authorize, open the connect link in live.http (the user's "browser", which
+    keeps its cookie) and follow Meta's (the sandbox's) dialog without redirects.
 
     Returns (callback_url, state): the URL the user's browser would be sent to.
     """
     response = live.http.post(live.api("/oauth/authorize"), json={"login": login},
                               headers=headers)
     assert response.status_code == 200, response.text
-    body = response.json()
-    dialog = requests.get(body["authorize_url"], params=sandbox_params,
+    started = live.http.get(response.json()["start_url"], allow_redirects=False)
+    assert started.status_code == 302, started.text
+    dialog = requests.get(started.headers["Location"], params=sandbox_params,
                           allow_redirects=False, headers={"Accept": "*/*"})
     assert dialog.status_code in (302, 303), dialog.text
-    return dialog.headers["Location"], body["state"]
+    callback = dialog.headers["Location"]
+    return callback, query_of(callback)["state"]
 
 
 @pytest.fixture

@@ -113,17 +113,19 @@ def test_authorize_rejects_non_object_bodies(client, auth_headers, body):
     assert "error" in response.get_json()
 
 
-def test_authorize_returns_dialog_url_with_state(client, auth_headers, app):
+def test_authorize_returns_a_connect_link_leading_to_the_dialog(client, auth_headers, app):
     response = client.post("/api/sns/instagram/oauth/authorize", json={},
                            headers=auth_headers())
     body = response.get_json()
     assert response.status_code == 200 and body["login"] == "instagram"
-    assert "/www.instagram.com/oauth/authorize?" in body["authorize_url"]
-    assert f"state={body['state']}" in body["authorize_url"]
-    assert "instagram_business_content_publish" in body["authorize_url"]
+    assert "/api/sns/instagram/oauth/start?ticket=" in body["start_url"]
+    dialog = client.get(body["start_url"]).headers["Location"]
+    assert "/www.instagram.com/oauth/authorize?" in dialog and "state=" in dialog
+    assert "instagram_business_content_publish" in dialog
     fb = client.post("/api/sns/instagram/oauth/authorize", json={"login": "facebook"},
                      headers=auth_headers()).get_json()
-    assert "/www.facebook.com/v25.0/dialog/oauth?" in fb["authorize_url"]
+    assert "/www.facebook.com/v25.0/dialog/oauth?" in client.get(fb["start_url"]) \
+        .headers["Location"]
 
 
 def test_every_setting_is_documented_in_env_example():

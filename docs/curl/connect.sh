@@ -9,24 +9,29 @@ EMAIL=${EMAIL:-walkthrough-$RANDOM$RANDOM@example.com}
 say "register and log in as $EMAIL"
 login
 
-say "start Instagram Login: the platform returns Meta's dialog URL (here the sandbox's)"
-AUTHORIZE_URL=$(authorize_url instagram)
-echo "$AUTHORIZE_URL"
+say "start Instagram Login: the platform returns a single-use connect link for this user"
+START_URL=$(connect_link instagram)
+echo "$START_URL"
 
-say "follow the dialog (the sandbox approves at once) into the callback: account connected"
-ACCOUNT_ID=$(curl -sfL "$AUTHORIZE_URL" | tee /dev/stderr | json "['account']['id']")
+say "open it with a cookie jar (the browser), through Meta's dialog (the sandbox approves at"
+say "once) into the callback: account connected, to this platform user"
+ACCOUNT_ID=$(browser -sfL "$START_URL" | tee /dev/stderr | json "['account']['id']")
+
+say "the same Meta dialog URL approved without the jar (another browser) connects nothing"
+DIALOG=$(dialog_url instagram)
+curl -sL "$DIALOG" | json "['error']['code']"
 
 say "connect a second account (sandbox_username picks another sandbox account)"
-AUTHORIZE_URL=$(authorize_url instagram)
-SECOND_ID=$(curl -sfL "$AUTHORIZE_URL&sandbox_username=second_brand" | json "['account']['id']")
+DIALOG=$(dialog_url instagram)
+SECOND_ID=$(browser -sfL "$DIALOG&sandbox_username=second_brand" | json "['account']['id']")
 
 say "connect through Facebook Login (Pages with a linked Instagram professional account)"
-AUTHORIZE_URL=$(authorize_url facebook)
-curl -sfL "$AUTHORIZE_URL&sandbox_persona=creator" | json "['account']['username']"
+DIALOG=$(dialog_url facebook)
+browser -sfL "$DIALOG&sandbox_persona=creator" | json "['account']['username']"
 
 say "a personal account is refused with a clear error, and nothing is stored"
-AUTHORIZE_URL=$(authorize_url instagram)
-curl -sL "$AUTHORIZE_URL&sandbox_persona=personal" | json "['error']['code']"
+DIALOG=$(dialog_url instagram)
+browser -sL "$DIALOG&sandbox_persona=personal" | json "['error']['code']"
 
 say "list accounts (never a token)"
 curl -sf "$API/accounts" -H "$AUTH"

@@ -37,8 +37,7 @@ trap restore_clock EXIT
 
 say "log in and connect an account"
 login
-URL=$(authorize_url instagram)
-CONNECTED=$(curl -sfL "$URL")
+CONNECTED=$(browser -sfL "$(connect_link instagram)")
 ACCOUNT=$(echo "$CONNECTED" | json "['account']['id']")
 USERNAME=$(echo "$CONNECTED" | json "['account']['username']")
 echo "account $ACCOUNT (@$USERNAME)"

@@ -14,9 +14,18 @@ login() {  # register and log in EMAIL; sets AUTH
   AUTH="Authorization: Bearer $TOKEN"
 }
 
-authorize_url() {  # authorize_url LOGIN: Meta's (the sandbox's) dialog URL for this user
+# curl's cookie jar plays the user's browser: the connect link sets a cookie there, and only
+# a callback that brings it back connects anything (docs/api.md, "Connecting accounts").
+JAR=${JAR:-$(mktemp)}
+browser() { curl -b "$JAR" -c "$JAR" "$@"; }
+
+connect_link() {  # connect_link LOGIN: a fresh single-use connect link (start_url) for this user
   curl -sf -X POST "$API/oauth/authorize" -H "$AUTH" -H 'Content-Type: application/json' \
-    -d "{\"login\":\"$1\"}" | json "['authorize_url']"
+    -d "{\"login\":\"$1\"}" | json "['start_url']"
+}
+
+dialog_url() {  # dialog_url LOGIN: open a connect link in the jar; prints Meta's dialog URL
+  browser -sf -o /dev/null -w '%{redirect_url}' "$(connect_link "$1")"
 }
 
 wait_published() {  # wait_published POST_ID: poll its status (the scheduler works) until done

@@ -11,8 +11,7 @@ VIDEO="$SANDBOX/_sandbox/samples/video.mp4?duration=12&w=1080&h=1920"
 
 say "log in and connect an account"
 login
-URL=$(authorize_url instagram)
-ACCOUNT=$(curl -sfL "$URL" | json "['account']['id']")
+ACCOUNT=$(browser -sfL "$(connect_link instagram)" | json "['account']['id']")
 
 say "preview: every problem, no call to Instagram"
 curl -sf -X POST "$API/preview" -H "$AUTH" -H 'Content-Type: application/json' -d "{\"type\":\"feed\",\"account_id\":$ACCOUNT,\"image_url\":\"$SANDBOX/_sandbox/samples/image.jpg?w=1080&h=300\",\"caption\":\"Hello @friend\",\"hashtags\":[\"one\",\"#two\"]}"

@@ -29,13 +29,16 @@ def test_instagram_login_connects_business_account(live, live_user, connect_acco
 
 
 def test_curl_style_follow_redirects_connects(live, live_user):
-    """What the README's `curl -L` does: follow the dialog straight into the callback."""
+    """What docs/curl does: `curl -L` with a cookie jar from the connect link to the callback."""
     headers = live_user()
     url = live.http.post(live.api("/oauth/authorize"), json={},
-                         headers=headers).json()["authorize_url"]
-    response = requests.get(url, headers={"Accept": "*/*"})
+                         headers=headers).json()["start_url"]
+    with requests.Session() as jar:
+        response = jar.get(url, headers={"Accept": "*/*"})
     assert response.status_code == 201
-    assert response.json()["account"]["username"] == "sandbox_business"
+    body = response.json()
+    assert body["account"]["username"] == "sandbox_business"
+    assert body["connected_to"]["email"] == "alice@example.com"
 
 
 def test_browser_gets_html_page(live, live_user):
@@ -44,7 +47,8 @@ def test_browser_gets_html_page(live, live_user):
     page = live.http.get(callback, headers={"Accept": "text/html,application/xhtml+xml"})
     assert page.status_code == 201
     assert "text/html" in page.headers["Content-Type"]
-    assert "Connected @sandbox_creator, you can close this window." in page.text
+    # The page names the platform user the account now belongs to (issue 11, item 8).
+    assert "Connected @sandbox_creator to the platform account alice@example.com." in page.text
 
 
 def test_browser_error_page_shows_meta_reason_as_text(live, live_user):

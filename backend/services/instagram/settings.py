@@ -60,6 +60,7 @@ class InstagramSettings(BaseSettings):
     INSTAGRAM_FACEBOOK_CONFIG_ID: str | None = None
     INSTAGRAM_TOKEN_KEYS: str | None = None
     INSTAGRAM_STATE_TTL_SECONDS: int = Field(600, gt=0)
+    INSTAGRAM_CONNECT_LINK_TTL_SECONDS: int = Field(120, gt=0)
     INSTAGRAM_HTTP_CONNECT_TIMEOUT: float = Field(3.05, gt=0)
     INSTAGRAM_HTTP_READ_TIMEOUT: float = Field(20.0, gt=0)
     INSTAGRAM_MAX_RETRIES: int = Field(3, ge=0)

@@ -1,12 +1,13 @@
 """Connecting accounts: dialog URLs, the OAuth callback, and storing what Meta granted."""
 import logging
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode, urljoin, urlparse
 
 from flask import url_for
 
 from backend.errors import APIError
-from backend.models import utcnow
-from backend.services.instagram.accounts import connected, oauth_state
+from backend.extensions import db
+from backend.models import User, utcnow
+from backend.services.instagram.accounts import browser_binding, connected, oauth_state
 from backend.services.instagram.core.clients import make_client
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
@@ -34,13 +35,35 @@ def redirect_uri():
 
 
 def start_authorization(user_id, login=None):
-    """Issue a state bound to the user and flow and build the Meta dialog URL."""
+    """A short-lived, single-use connect link for this user and flow.
+
+    The link, opened in the browser that is to approve, sets the cookie the callback checks
+    and leads on to Meta's dialog (see open_connect_link).
+    """
     settings = runtime().settings
     login = login or settings.INSTAGRAM_DEFAULT_LOGIN
     uri = redirect_uri()
-    state, row = oauth_state.issue(user_id, login, uri, settings.INSTAGRAM_STATE_TTL_SECONDS)
-    return {"authorize_url": dialog_url(settings, login, state, uri), "state": state,
-            "expires_at": row.expires_at, "login": login}
+    ticket, row = oauth_state.issue(user_id, oauth_state.START_PREFIX + login, uri,
+                                    settings.INSTAGRAM_CONNECT_LINK_TTL_SECONDS)
+    # On the callback's origin, so that the cookie the link sets reaches the callback.
+    start_url = urljoin(uri, url_for("instagram.oauth_start", ticket=ticket))
+    return {"start_url": start_url, "expires_at": row.expires_at, "login": login}
+
+
+def open_connect_link(ticket):
+    """Use the link's ticket once: (Meta's dialog URL, the state, the redirect URI)."""
+    settings = runtime().settings
+    link = oauth_state.consume_start_ticket(ticket)
+    login = link.flow[len(oauth_state.START_PREFIX):]
+    state, _row = oauth_state.issue(link.user_id, login, link.redirect_uri,
+                                    settings.INSTAGRAM_STATE_TTL_SECONDS)
+    return dialog_url(settings, login, state, link.redirect_uri), state, link.redirect_uri
+
+
+def platform_user(user_id):
+    """Who an account is connected to, as the callback page names them."""
+    user = db.session.get(User, user_id)
+    return {"user_id": user_id, "email": user.email if user else None}
 
 
 def dialog_url(settings, login, state, uri):
@@ -66,6 +89,8 @@ def complete_authorization(query):
     redirect, even of a failed one, connects nothing.
     """
     row = oauth_state.consume(query.state)
+    # After consuming: a redirect that reached another browser is spent, and connects nothing.
+    browser_binding.check(query.state)
     if query.error:
         if query.error == "access_denied":
             raise ConnectError("You declined the authorisation on Instagram; nothing was "

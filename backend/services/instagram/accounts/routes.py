@@ -1,10 +1,11 @@
 """Thin views of the connection endpoints: parse, call a service function, serialise."""
-from flask import request
+from flask import make_response, redirect, request
 
 from backend.auth import current_user_id
-from backend.errors import APIError
+from backend.errors import APIError, handle_api_error
 from backend.extensions import limiter
-from backend.services.instagram.accounts import connect, connected, schemas, token_refresh
+from backend.services.instagram.accounts import (browser_binding, connect, connected, schemas,
+                                                 token_refresh)
 from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.core.blueprint import api, dump, instagram_bp
 from backend.services.instagram.core.runtime import runtime
@@ -13,33 +14,68 @@ from backend.services.instagram.core.templating import render
 
 @api.route(instagram_bp, "/oauth/authorize", "POST", "Start connecting an Instagram account",
            body=schemas.AuthorizeRequest, response=schemas.AuthorizeResponse,
-           description="Returns Meta's authorisation dialog URL with a fresh state (valid "
-                       "INSTAGRAM_STATE_TTL_SECONDS, single use, bound to the caller).")
+           description="Returns a connect link for the caller: single use, valid "
+                       "INSTAGRAM_CONNECT_LINK_TTL_SECONDS. Open it in the browser that is to "
+                       "approve: it sets a cookie the callback checks, then leads to Meta's "
+                       "dialog.")
 @limiter.limit(lambda: runtime().settings.INSTAGRAM_CONNECT_RATE_LIMIT)
 def authorize(body):
     return dump(schemas.AuthorizeResponse,
                 connect.start_authorization(current_user_id(), body.login))
 
 
-@api.route(instagram_bp, "/callback", "GET", "OAuth redirect target (no JWT)", auth=False,
-           query=schemas.CallbackQuery, response=schemas.AccountEnvelope, status=201,
-           errors=(422, 502, 503), description="Meta redirects the user's browser here. Answers "
-           "JSON when the client prefers it (curl does), a small HTML page for browsers.")
-def callback(query):
-    wants_html = request.accept_mimetypes.best_match(
-        ["application/json", "text/html"]) == "text/html"
+@api.route(instagram_bp, "/oauth/start", "GET", "Open a connect link (no JWT; a browser)",
+           auth=False, query=schemas.StartQuery, status=302,
+           description="Redirects to Meta's dialog and binds the flow to this browser with "
+                       "a cookie. Works once, within INSTAGRAM_CONNECT_LINK_TTL_SECONDS.")
+def oauth_start(query):
     try:
-        _user_id, linked = connect.complete_authorization(query)
+        dialog, state, uri = connect.open_connect_link(query.ticket)
     except APIError as exc:
-        if not wants_html:
+        if not _wants_html():
             raise
         return _html_page("Instagram not connected", exc.message), exc.status
+    response = redirect(dialog, code=302)
+    browser_binding.bind(response, state, uri, runtime().settings.INSTAGRAM_STATE_TTL_SECONDS)
+    return response
+
+
+@api.route(instagram_bp, "/callback", "GET", "OAuth redirect target (no JWT)", auth=False,
+           query=schemas.CallbackQuery, response=schemas.AccountEnvelope, status=201,
+           errors=(422, 502, 503), description="Meta redirects the user's browser here; only "
+           "the browser that opened the connect link gets further (400 browser_mismatch). "
+           "Answers JSON when the client prefers it (curl does), a small HTML page for "
+           "browsers.")
+def callback(query):
+    response = _callback(query)
+    browser_binding.release(response, query.state, connect.redirect_uri())
+    return response
+
+
+def _callback(query):
+    wants_html = _wants_html()
+    try:
+        user_id, linked = connect.complete_authorization(query)
+    except APIError as exc:
+        if not wants_html:
+            return handle_api_error(exc)
+        return make_response(_html_page("Instagram not connected", exc.message), exc.status)
+    owner = connect.platform_user(user_id)
     if wants_html:
         names = ", ".join(f"@{a.username}" for a in linked)
-        return _html_page("Instagram connected",
-                          f"Connected {names}, you can close this window."), 201
+        return make_response(_html_page("Instagram connected", (
+            f"Connected {names} to the platform account {owner['email']}. You can close this "
+            "window. Not yours? Remove this app's access in Instagram (Settings, Apps and "
+            "websites).")), 201)
     items = [connected.serialize(a) for a in linked]
-    return dump(schemas.AccountEnvelope, {"account": items[0], "accounts": items}, 201)
+    response, status = dump(schemas.AccountEnvelope, {"account": items[0], "accounts": items,
+                                                      "connected_to": owner}, 201)
+    response.status_code = status
+    return response
+
+
+def _wants_html():
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
 
 
 def _html_page(title, message):

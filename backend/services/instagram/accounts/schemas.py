@@ -22,10 +22,16 @@ class AuthorizeRequest(Strict):
 
 
 class AuthorizeResponse(BaseModel):
-    authorize_url: str = Field(description="Open this URL in the user's browser.")
-    state: str
-    expires_at: datetime
+    start_url: str = Field(description="Open this link in the browser that is to approve, "
+                                       "at once: it works once, within "
+                                       "INSTAGRAM_CONNECT_LINK_TTL_SECONDS, and leads to "
+                                       "Meta's dialog.")
+    expires_at: datetime = Field(description="When the link stops working.")
     login: LoginType
+
+
+class StartQuery(Strict):
+    ticket: str = Field(max_length=256)
 
 
 class CallbackQuery(BaseModel):
@@ -55,11 +61,18 @@ class AccountOut(BaseModel):
     connected_at: datetime
 
 
+class PlatformUser(BaseModel):
+    user_id: int
+    email: str | None
+
+
 class AccountEnvelope(BaseModel):
     account: AccountOut
     accounts: list[AccountOut] = Field(
         description="Every account the authorisation connected (Facebook Login may connect "
                     "several Pages' Instagram accounts).")
+    connected_to: PlatformUser = Field(description="The platform user the accounts are now "
+                                                   "connected to.")
 
 
 class AccountList(BaseModel):
