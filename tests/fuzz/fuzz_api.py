@@ -33,6 +33,11 @@ def prepare(workdir):
                    INSTAGRAM_RATE_LIMIT="100000/minute",
                    INSTAGRAM_CONNECT_RATE_LIMIT="10000/minute",
                    INSTAGRAM_RETRY_WAIT_MAX=0)
+    # Meta's throttling and publishing quota are tested elsewhere too; turned off here so
+    # generated requests reach the platform's own logic rather than 429s.
+    requests.post(f"{sandbox.url}/_sandbox/settings",
+                  json={"usage_calls_per_hour": 0, "publish_quota": 100000,
+                        "container_quota": 0}).raise_for_status()
     live = Live(app)
     headers = register_and_login(live.http, live.url, "fuzz@example.com")
     callback, _state = authorize(live, headers)

@@ -1,0 +1,40 @@
+"""The hostile inputs on PostgreSQL, where ids overflow from 2^31 and text cannot hold NUL."""
+import pytest
+
+from tests.conftest import authorize, register_and_login
+from tests.hostile.test_ids_out_of_range import integer_inputs
+from tests.test_postgres import URL, pg_app, pg_url  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.skipif(
+    not URL, reason="set DATABASE_URL_TEST=postgresql+psycopg://... (.ci/run does)")]
+
+
+def test_ids_nul_and_surrogates_on_postgresql(pg_app):  # noqa: F811
+    _app, live = pg_app
+    headers = register_and_login(live.http, live.url, "pg@example.com")
+    callback, _ = authorize(live, headers)
+    account = live.http.get(callback, headers={"Accept": "application/json"}).json()["account"]
+    document = live.http.get(live.api("/openapi.json"), headers=headers).json()
+    statuses = set()
+    for case in integer_inputs(document, account["id"]):
+        method, url, body, name = case[:4]
+        response = live.http.request(method, live.url + url,
+                                     json=body, params=case[4] if len(case) > 4 else None,
+                                     headers=headers)
+        ids = name.endswith("_id") or name == "before"
+        assert response.status_code in ((404, 422) if ids else (200, 404, 422)), (
+            method, url, name, response.text)
+        statuses.add(response.status_code)
+    assert {404, 422} <= statuses
+    for caption in ('"a\\u0000b"', '"\\ud800"'):
+        body = '{"account_id": %d, "upload_token": "%s", "caption": %s}' % (
+            account["id"], "A" * 32, caption)
+        response = live.http.post(live.api("/posts"), data=body, headers={
+            **headers, "Content-Type": "application/json"})
+        assert response.status_code == 422, response.text
+    login = live.http.post(f"{live.url}/api/auth/login",
+                           data='{"email": "a\\u0000@example.com", "password": "x"}',
+                           headers={"Content-Type": "application/json"})
+    assert login.status_code == 422
+    listed = live.http.get(live.api("/posts"), params={"status": "a\x00"}, headers=headers)
+    assert listed.status_code == 422
