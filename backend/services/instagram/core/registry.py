@@ -139,9 +139,10 @@ def _operation(endpoint, path):
             "schema": {"$ref": REF.format(model=endpoint.response.__name__)}}}
     op["responses"][str(endpoint.status)] = ok
     op["responses"].update(endpoint.extra_responses)
-    codes = set(endpoint.errors) | ({401, 429} if endpoint.auth else {400})
+    # 429: the blueprint's rate limit covers every endpoint, those without a JWT too.
+    codes = set(endpoint.errors) | ({401, 429} if endpoint.auth else {400, 429})
     if endpoint.body is not None:
-        codes.add(400)  # invalid_json
+        codes |= {400, 413}  # invalid_json; a body over MAX_CONTENT_LENGTH
     if endpoint.body is not None or endpoint.query is not None:
         codes.add(422)
     for code in sorted(codes):
