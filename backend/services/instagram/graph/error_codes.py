@@ -192,7 +192,7 @@ _HTTP_429_RULE = Rule(RateLimitError, f"Too many requests. {_AUTO}", "http_429")
 def _json(response: requests.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
         return None
 
 

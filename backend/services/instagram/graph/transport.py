@@ -247,7 +247,7 @@ class GraphTransport:
         self._track_usage(request, usage)
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser
             body = None
         if response.ok and isinstance(body, dict) and not _is_error_body(body):
             self.breaker.record_success(request.host)
