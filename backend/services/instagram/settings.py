@@ -29,6 +29,7 @@ FACEBOOK_LOGIN_SCOPES = ("instagram_basic", "instagram_content_publish",
 # Values never echoed in a settings error.
 SECRET_KEYS = {"INSTAGRAM_APP_SECRET", "INSTAGRAM_FACEBOOK_APP_SECRET", "INSTAGRAM_TOKEN_KEYS"}
 
+SLOT_LIST = r"^\s*\d{1,2}:\d{2}(\s*,\s*\d{1,2}:\d{2})*\s*$"
 HOURS_LIST = r"^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$"
 
 
@@ -84,6 +85,13 @@ class InstagramSettings(BaseSettings):
     INSTAGRAM_STATUS_POLL_SECONDS: float = Field(2.5, gt=0)
     INSTAGRAM_PROCESSING_BASE_SECONDS: float = Field(5.0, ge=0)
     INSTAGRAM_PROCESSING_SECONDS_PER_VIDEO_SECOND: float = Field(1.0, ge=0)
+    INSTAGRAM_MIN_POST_SPACING_MINUTES: int = Field(10, ge=0)
+    INSTAGRAM_SCHEDULE_GRACE_MINUTES: int = Field(60, ge=0)
+    INSTAGRAM_SCHEDULE_LEAD_SECONDS: int = Field(60, ge=0)
+    INSTAGRAM_SCHEDULE_VIDEO_LEAD_MINUTES: int = Field(60, ge=0, le=23 * 60)
+    INSTAGRAM_DEFAULT_TIMEZONE: str = "UTC"
+    INSTAGRAM_DEFAULT_POSTING_SLOTS: str = Field("09:00,12:30,18:00", pattern=SLOT_LIST)
+    INSTAGRAM_BEST_TIMES_MIN_POSTS: int = Field(8, ge=1)
     INSTAGRAM_QUOTA_CACHE_SECONDS: int = Field(300, ge=0)
     INSTAGRAM_UPLOAD_DIR: str | None = None
     INSTAGRAM_UPLOAD_MAX_BYTES: int = Field(100 * 1024 * 1024, gt=0)
@@ -110,6 +118,16 @@ class InstagramSettings(BaseSettings):
     def _http_url(cls, value):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("INSTAGRAM_DEFAULT_TIMEZONE")
+    @classmethod
+    def _known_zone(cls, value):
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/Paris") from None
         return value
 
     @model_validator(mode="after")

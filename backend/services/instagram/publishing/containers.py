@@ -96,11 +96,11 @@ class UnconfirmedContainers(Exception):
     """Meta's answers to an item's container creation were lost too many times."""
 
 
-def maybe_created(exc):
-    """Did a failed creation perhaps make a container anyway? Yes when no answer came back
-    (a lost response, a gateway's 5xx without Meta's error body). An answer carrying Meta's
-    error code (a limit, an outage, bad media) is Meta saying it made none: retrying those
-    is how a post waits out an outage."""
+def answer_lost(exc):
+    """Did the request perhaps do its work although it failed? Yes when no answer came back
+    (a lost response, a gateway's 5xx without Meta's error body): Meta may still be working
+    on it. An answer carrying Meta's error code (a limit, an outage, bad media) is Meta
+    saying it is done with the request: retrying those is how a post waits out an outage."""
     if isinstance(exc, graph.NetworkError):
         return exc.ambiguous
     return (isinstance(exc, graph.TransientError) and exc.code is None
@@ -123,7 +123,7 @@ def create_missing(post, client, settings):
         try:
             answer = client.create_container(ig_user(post), **item_params(post, item))
         except graph.InstagramAPIError as exc:
-            if maybe_created(exc):
+            if answer_lost(exc):
                 item["unconfirmed"] = item.get("unconfirmed", 0) + 1
                 save_items(post, items)
             raise

@@ -13,6 +13,9 @@ WAIT_WORDS = {
     "new_container": "Instagram asked for a new media container; the platform makes one.",
     "reconciling": "Whether Instagram published the post is not known yet; the platform reads "
                    "it again at {at} and never publishes it twice.",
+    "scheduled": "Scheduled: it goes out at {at}.",
+    "spacing": "Another post of this account went out moments ago; this one follows at {at} "
+               "to keep the account's minimum spacing between posts.",
     "media_not_identified": "Instagram published the post; the platform looks again at {at} "
                             "for the media it became.",
 }

@@ -33,7 +33,8 @@ def candidates(post, client):
     if story and post.items:
         media_types = ("VIDEO",) if post.items[0].get("kind") == "video" else ("IMAGE",)
     since = post.publish_started_at or post.created_at
-    return matching_media(client.recent_media(ig_user(post), story=story), since=since,
+    return matching_media(client.recent_media(ig_user(post), story=story, since=since),
+                          since=since,
                           caption=post.caption, product_type=product, media_types=media_types,
                           exclude=held_elsewhere(post), check_caption=not story)
 

@@ -23,7 +23,8 @@ from backend.services.instagram.core.clients import error_record
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
 from backend.services.instagram.graph.content_publishing import _not_sent as not_sent
-from backend.services.instagram.publishing import containers as ct, recovery, timing
+from backend.services.instagram.publishing import (containers as ct, gate, recovery, scheduling,
+                                                   timing)
 
 log = logging.getLogger(__name__)
 
@@ -139,12 +140,15 @@ def _check(post, client, settings):
 
 def _publish(post, client, settings):
     """container_created: media_publish, recorded before the call (its answer may be lost)."""
+    if post.publish_at is not None and _held_by_gate(post, client, settings):
+        return None
     now = utcnow()
     post.status = "publishing"
     post.publish_started_at = post.publish_started_at or now
     post.reconcile_until = post.reconcile_until or now + timedelta(
         hours=settings.INSTAGRAM_RECONCILE_HOURS)
     post.attempts += 1
+    post.last_publish_at = now
     post.wait_reason = None
     db.session.commit()
     try:
@@ -195,6 +199,8 @@ def _read_back(post, client, settings, failure):
                            message="Instagram did not publish this post: its outcome was "
                            "unknown for too long and its container was never used. Publish "
                            "it again if you still want it.")
+        if _may_still_be_publishing(post, failure, settings):
+            return _wait_reconcile(post, settings, unknown=True)
         post.status = "container_created"
         db.session.commit()
         if failure is not None:
@@ -204,6 +210,18 @@ def _read_back(post, client, settings, failure):
         raise ct.ContainerFailed(_single_index(post), code, text)
     post.status = "processing"
     _wait_processing(post, settings)
+
+
+def _may_still_be_publishing(post, failure, settings):
+    """A media_publish whose answer was lost may still be at work at Meta: a FINISHED read
+    right after it proves nothing yet. Publishing again waits until it has settled (three
+    read timeouts after the call); an answer with Meta's error code settles it at once."""
+    if failure is not None and not ct.answer_lost(failure):
+        return False
+    if post.last_publish_at is None:
+        return False
+    settle = timedelta(seconds=3 * settings.INSTAGRAM_HTTP_READ_TIMEOUT)
+    return utcnow() - post.last_publish_at < settle
 
 
 def _recovered(post, client, settings):
@@ -434,8 +452,35 @@ def _finish(post, status, *, exc=None, code=None, subcode=None, message=None,
     post.error_code, post.error_subcode, post.error_message = code, subcode, message
     db.session.commit()
     log.info("post %s %s: %s", post.id, status, code)
-    if status in ("failed", "expired"):
+    if status in ("failed", "expired", "missed"):
         signals.post_failed.send(current_app._get_current_object(), post=post)
+
+
+def mark_missed(post, grace):
+    """A scheduled post whose time passed while the platform could not publish it: not
+    published late beyond the grace period, and the user is told."""
+    minutes = int(grace.total_seconds() // 60)
+    _finish(post, "missed", code="missed", category="missed", message=(
+        f"This post was due at {post.publish_at.isoformat()} but could not go out within "
+        f"{minutes} minutes of its time (the platform was not running, or Instagram was "
+        "unavailable or limiting the account); it was not published. Schedule it again."))
+
+
+def _held_by_gate(post, client, settings):
+    """A scheduled post waits for its time, its turn and the publishing limit (gate.py)."""
+    decision = gate.decide(post, client, settings)
+    if decision.action is None:
+        return False
+    if decision.action == "wait":
+        _wait(post, decision.reason, decision.at)
+    elif decision.action == "missed":
+        mark_missed(post, decision.grace)
+    elif decision.action == "requeue":
+        scheduling.schedule(post, decision.at, "publishing_limit")
+    else:
+        _finish(post, "failed", code=decision.error.code, category="publish_limit",
+                message=decision.error.message)
+    return True
 
 
 def stop_with_internal_error(post, record):
