@@ -151,6 +151,11 @@ class InstagramSettings(BaseSettings):
                                                    or values["INSTAGRAM_APP_SECRET"])
         for key in META_HOSTS:
             values[key] = values[key].rstrip("/")
+        # A holder must outlive its slowest call, or a second holder could repeat it.
+        call = values["INSTAGRAM_HTTP_CONNECT_TIMEOUT"] + values["INSTAGRAM_HTTP_READ_TIMEOUT"]
+        if values["INSTAGRAM_LEASE_SECONDS"] < 3 * call:
+            raise ValueError(f"INSTAGRAM_LEASE_SECONDS must be at least three HTTP calls "
+                             f"({3 * call:g} s with the configured timeouts)")
         return self
 
     def scopes(self, login_type):
@@ -187,7 +192,8 @@ def _explain(exc):
     lines = []
     for error in exc.errors():
         key = ".".join(str(p) for p in error["loc"]) or "settings"
-        shown = "" if key in SECRET_KEYS or "input" not in error \
+        # A whole-object error's input is every setting, secrets included: never shown.
+        shown = "" if key in SECRET_KEYS or not error["loc"] or "input" not in error \
             else f" (got {error['input']!r})"
         lines.append(f"{key}: {error['msg']}{shown}")
     return "invalid Instagram settings: " + "; ".join(lines)

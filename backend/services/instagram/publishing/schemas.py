@@ -138,11 +138,13 @@ class Progress(BaseModel):
 
     waiting_for: Literal["media_processing", "throttled", "meta_unavailable",
                          "download_retry", "new_container", "reconciling",
-                         "media_not_identified", "scheduled", "spacing"] | None
+                         "media_not_identified", "scheduled", "spacing",
+                         "account_needs_reauth"] | None
     message: str | None = Field(description="Why it waits, in words, with the next check.")
     next_check_at: datetime | None
     processing_started_at: datetime | None = Field(
-        description="When the first container was created at Meta.")
+        description="When the newest container was created at Meta (processing, and its "
+                    "deadline, count from it).")
     expected_ready_at: datetime | None = Field(
         description="When the media should be processed (videos), as predicted.")
     ready_at: datetime | None = Field(description="When every container read FINISHED.")

@@ -50,6 +50,8 @@ def advance(post, deadline=None, lease=None):
         deadline = lease.deadline if deadline is None else min(deadline, lease.deadline)
     settings = runtime().settings
     account = db.session.get(SNSAccount, post.account_id)
+    if account.status in ("needs_reauth", "disconnected") and post.status in ACTIVE:
+        return _account_unusable(post, account, settings)
     try:
         with acting_as(account) as client:
             before = client.calls_made
@@ -69,6 +71,23 @@ def advance(post, deadline=None, lease=None):
     if post.status == "published" and post.platform_post_id and not post.permalink:
         post.next_check_at = post.next_check_at or utcnow() + timedelta(seconds=10)
         db.session.commit()
+    return post
+
+
+def _account_unusable(post, account, settings):
+    """Nothing can be read or published as an account Meta no longer accepts: a post that
+    may be live waits for the account to be connected again (within its reconcile window);
+    any other ends, as nothing was published."""
+    if post.status in ("publishing", "needs_reconcile"):
+        now = utcnow()
+        if post.reconcile_until is not None and now >= post.reconcile_until:
+            return _wait_reconcile(post, settings)
+        _wait(post, "account_needs_reauth", min(now + timedelta(minutes=30),
+                                                post.reconcile_until or now))
+        return post
+    _finish(post, "failed", code="account_needs_reauth", category="auth", message=(
+        "Instagram no longer accepts this account's connection (it was disconnected or must "
+        "be connected again); nothing was published. Connect it again and publish again."))
     return post
 
 
@@ -119,16 +138,18 @@ def _check(post, client, settings):
         for index, item in enumerate(items):
             if item["container_id"] in states:
                 code, text = states[item["container_id"]]
-                item["status"] = code
+                item["status"] = ct.IN_PROGRESS if code == ct.UNKNOWN else code
                 if code in (ct.ERROR, ct.EXPIRED):
                     ct.save_items(post, items)
                     raise ct.ContainerFailed(index, code, text)
         ct.save_items(post, items)
         if any(i["status"] not in (ct.FINISHED, ct.PUBLISHED) for i in items):
             return _wait_processing(post, settings)
-        ct.create_parent(post, client)
+        ct.create_parent(post, client, settings)
         return _ready(post)
     code, text = ct.read_states(post, client, [post.container_id])[post.container_id]
+    if post.post_type != "carousel" and code != ct.UNKNOWN:
+        post.items = [{**post.items[0], "status": code}]
     if code == ct.FINISHED:
         return _ready(post)
     if code == ct.PUBLISHED:
@@ -159,6 +180,8 @@ def _publish(post, client, settings):
             db.session.commit()
             raise
         return _read_back(post, client, settings, exc)
+    if not answer.get("id"):  # an answer without the media id tells nothing: read back
+        return _read_back(post, client, settings, None)
     _published(post, client, answer.get("id"))
 
 
@@ -168,7 +191,10 @@ def _resume(post, client, settings):
 
 
 def _reconcile(post, client, settings):
-    """needs_reconcile: look for the media again, until the reconcile window ends."""
+    """needs_reconcile: look for the media again, until the reconcile window ends. When the
+    container is known PUBLISHED only the media is looked for; otherwise it is read."""
+    if post.error_code == "media_not_identified":
+        return _recovered(post, client, settings)
     _read_back(post, client, settings, None)
 
 
@@ -187,9 +213,16 @@ def _read_back(post, client, settings, failure):
     """
     try:
         code, text = ct.read_states(post, client, [post.container_id])[post.container_id]
+    except graph.AuthError:
+        raise  # acting_as marks the account; the policy keeps the post waiting for it
+    except graph.RateLimitError as exc:
+        # Throttled (often refused here, before sending): read it when the limit lifts.
+        return _wait(post, "throttled", utcnow() + timedelta(seconds=exc.retry_after or 60))
     except graph.InstagramAPIError as exc:
         log.warning("post %s: container %s unreadable after publishing (%s); looking again "
                     "later", post.id, post.container_id, exc.code)
+        return _wait_reconcile(post, settings, unknown=True)
+    if code == ct.UNKNOWN:  # Meta lags on it (100/33): after a publish that proves nothing
         return _wait_reconcile(post, settings, unknown=True)
     if code == ct.PUBLISHED:
         return _recovered(post, client, settings)
@@ -230,6 +263,7 @@ def _recovered(post, client, settings):
     if media is not None:
         return _published(post, client, str(media["id"]), media)
     post.status = "needs_reconcile"
+    post.items = [{**i, "status": ct.PUBLISHED} for i in post.items]
     post.wait_reason = "media_not_identified"
     post.error_code, post.error_subcode = "media_not_identified", None
     post.error_category = "reconciling"
@@ -293,7 +327,7 @@ def fill_permalink(post, client):
 
 def _ready(post):
     post.status = "container_created"
-    post.ready_at = post.ready_at or utcnow()
+    post.ready_at = utcnow()
     post.next_check_at = None
     post.wait_reason = None
     db.session.commit()
@@ -304,8 +338,8 @@ def _single_index(post):
 
 
 def _container_failed(post, failure, settings):
-    """ERROR or EXPIRED: a new container when Meta's answer says so (once per item), else
-    the post ends with the reason in words (lessons 17)."""
+    """ERROR or EXPIRED: a new container when a new one can fix it (a few times per item),
+    else the post ends with the reason in words (lessons 17)."""
     index = failure.item_index
     renewed = False
     if failure.renewable and index is None:  # the carousel parent: its children stay good
@@ -316,20 +350,28 @@ def _container_failed(post, failure, settings):
             post.container_id = None
             post.status = "processing"
             renewed = True
+        tries = done + 1
     elif failure.renewable:
         renewed = ct.renew_item(post, index, settings)
+        tries = post.items[index].get("renewals", 0) + (0 if renewed else 1)
         if renewed:
             post.status = "pending"
+    else:
+        tries = 1
     if renewed:
-        post.wait_reason = "new_container"
         post.next_check_at = None
+        post.wait_reason = "new_container"
+        if failure.subcode == ct.DOWNLOAD_FAILED:  # spaced, as for a failed download
+            delay = DOWNLOAD_RETRY_DELAYS[min(tries, len(DOWNLOAD_RETRY_DELAYS)) - 1]
+            post.wait_reason = "download_retry"
+            post.next_check_at = utcnow() + timedelta(seconds=delay)
         db.session.commit()
         log.info("post %s: container %s, making a new one", post.id, failure)
         return
     _finish(post, "expired" if failure.status_code == ct.EXPIRED else "failed",
             code=f"container_{failure.status_code}".lower(),
             subcode=None if failure.subcode is None else str(failure.subcode),
-            message=failure.message(), category=failure.category)
+            message=failure.message(tries), category=failure.category)
 
 
 # --------------------------------------------------------------------------- waiting
@@ -377,13 +419,19 @@ def _wait_reconcile(post, settings, unknown=False):
     now = utcnow()
     started = post.publish_started_at or now
     if post.reconcile_until is not None and now >= post.reconcile_until:
+        hours = f"{settings.INSTAGRAM_RECONCILE_HOURS:g}"
         if post.status == "publishing":
             post.status = "needs_reconcile"
             post.error_code, post.error_category = "outcome_unknown", "reconciling"
             post.error_message = ("Instagram did not tell whether this post was published, "
-                                  f"for {settings.INSTAGRAM_RECONCILE_HOURS:g} hours. Check the "
+                                  f"for {hours} hours; the platform stopped asking. Check the "
                                   "account before publishing it again.")
+        elif post.error_code == "media_not_identified":
+            post.error_message = ("Instagram published this post, but the media it became "
+                                  f"could not be told apart from others within {hours} hours; "
+                                  "the platform stopped looking. It was not published twice.")
         post.next_check_at = None
+        post.wait_reason = None
         db.session.commit()
         return
     delay = timing.reconcile_delay((now - started).total_seconds())
@@ -395,8 +443,10 @@ def _on_error(post, exc, settings):
     """The error policy, by what the error means for this post now."""
     db.session.rollback()
     if post.status in ("publishing", "needs_reconcile"):
+        if isinstance(exc, graph.AuthError):
+            return _account_unusable(post, None, settings)
         # Whatever failed, the outcome is unknown until the container is read.
-        return _wait_reconcile(post, settings, unknown=True)
+        return _wait_reconcile(post, settings, unknown=post.status == "publishing")
     if isinstance(exc, graph.RateLimitError):
         return _wait_for_meta(post, "throttled", exc.retry_after or 60, exc)
     if isinstance(exc, graph.NotReadyError):
@@ -411,11 +461,23 @@ def _on_error(post, exc, settings):
                               max(exc.retry_after or 0, timing.backoff(waited)), exc)
     if isinstance(exc, graph.MediaError) and exc.code == 9004 and post.status == "pending":
         return _download_failed(post, exc, settings)
+    if isinstance(exc, graph.ContainerExpiredError) and post.status == "pending":
+        # Meta failed creating it (-1/2207032, 2207053): create it again, a few times.
+        return _creation_failed(post, exc, settings)
     if isinstance(exc, graph.ContainerExpiredError) and post.container_id:
         return _container_failed(post, ct.ContainerFailed(
             _single_index(post), ct.EXPIRED, exc.message), settings)
     _finish(post, "expired" if isinstance(exc, graph.ContainerExpiredError) else "failed",
             exc=exc)
+
+
+def _creation_failed(post, exc, settings):
+    index = next((n for n, i in enumerate(post.items) if not i.get("container_id")), 0)
+    if ct.renew_item(post, index, settings):
+        return _wait(post, "new_container", utcnow() + timedelta(seconds=5))
+    _finish(post, "failed", exc=exc, message=(
+        f"Instagram failed to create the media container "
+        f"{settings.INSTAGRAM_CONTAINER_RETRIES + 1} times: {exc.user_message or exc.message}"))
 
 
 def _download_failed(post, exc, settings):
