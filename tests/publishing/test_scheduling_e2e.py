@@ -352,3 +352,24 @@ def containers_made(self):
 
 
 Scheduler.containers_made = containers_made
+
+
+@pytest.mark.parametrize("when_limited", ["queue", "refuse"])
+def test_a_scheduled_post_at_the_limit_at_its_time(pub, app, when_limited):
+    pub.sandbox_settings(publish_quota=1)
+    first, second = pub.at(HOUR), pub.at(2 * HOUR)
+    pub.post("/posts", {"image_url": pub.image(seed=1), "publish_at": iso(first)})
+    post = pub.post("/posts", {"image_url": pub.image(seed=2), "publish_at": iso(second),
+                               "when_limited": when_limited}).json()["post"]
+    settle(app, within=3 * HOUR)
+    later = pub.status(post["id"])
+    if when_limited == "refuse":
+        assert later["status"] == "failed"
+        assert later["error"]["code"] == "publishing_limit_reached"
+        return
+    assert later["status"] == "scheduled" and later["schedule_kind"] == "publishing_limit"
+    requeued = datetime.fromisoformat(later["publish_at"].replace("Z", "+00:00"))
+    assert first + timedelta(hours=24) <= requeued <= first + timedelta(hours=24, minutes=5)
+    settle(app, within=timedelta(hours=30))
+    assert pub.status(post["id"])["status"] == "published"
+    assert len(pub.live_media()) == 2
