@@ -97,6 +97,12 @@ class SNSAccount(TimestampMixin, db.Model):
     job_failures = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     # When the insights sync last stored this account's daily totals.
     insights_synced_at = db.Column(UTCDateTime())
+    # Posting schedule (publishing/scheduling.py): the account's time zone (IANA name),
+    # slots per weekday {"mon": ["09:00", "18:30"], ...} and the minimum minutes between
+    # two scheduled posts (None: INSTAGRAM_MIN_POST_SPACING_MINUTES).
+    timezone = db.Column(db.String(64))
+    posting_slots = db.Column(db.JSON)
+    min_spacing_minutes = db.Column(db.Integer)
 
 
 class SNSPost(TimestampMixin, db.Model):
@@ -107,6 +113,8 @@ class SNSPost(TimestampMixin, db.Model):
         db.UniqueConstraint("user_id", "idempotency_key", name="uq_sns_posts_user_idem_key"),
         db.Index("ix_sns_posts_user_created", "user_id", "created_at"),
         db.Index("ix_sns_posts_status_next_check", "status", "next_check_at"),
+        db.Index("ix_sns_posts_status_publish_at", "status", "publish_at"),
+        db.Index("ix_sns_posts_account_publish_at", "account_id", "publish_at"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -142,10 +150,18 @@ class SNSPost(TimestampMixin, db.Model):
     processing_started_at = db.Column(UTCDateTime())
     ready_at = db.Column(UTCDateTime())
     publish_started_at = db.Column(UTCDateTime())
+    last_publish_at = db.Column(UTCDateTime())  # the latest media_publish call
     reconcile_until = db.Column(UTCDateTime())
     wait_reason = db.Column(db.String(32))
     status_reads = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     containers_created = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    # Scheduling: when the post goes live, how that time was chosen (at, next_slot, best,
+    # publishing_limit), what to do at the publishing limit (refuse, queue), and a draft's
+    # stored validation (the preview's report at its last save).
+    publish_at = db.Column(UTCDateTime())
+    schedule_kind = db.Column(db.String(32))
+    when_limited = db.Column(db.String(16))
+    validation = db.Column(db.JSON)
     lease_owner = db.Column(db.String(64))
     lease_until = db.Column(UTCDateTime())
     job_failures = db.Column(db.Integer, nullable=False, default=0, server_default="0")

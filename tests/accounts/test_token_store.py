@@ -186,3 +186,13 @@ def test_an_unreadable_token_fails_its_post_and_the_publishing_job_goes_on(
         assert "cannot be decrypted" in bad_post.error_message
         assert bad_post.lease_owner is None
     _assert_marked(app, bad["id"])
+
+
+def test_key_rotation_reports_tokens_it_cannot_read_and_goes_on(app, two_accounts):
+    good, bad = two_accounts
+    _lose_key(app, bad["id"])
+    result = app.test_cli_runner().invoke(args=["instagram", "rotate-keys"])
+    assert result.exit_code == 0, result.output
+    assert "re-encrypted 1 token(s)" in result.output
+    assert "1 token(s) not re-encrypted" in result.output
+    assert _token(app, good["id"]).startswith("IG")

@@ -1,4 +1,6 @@
 """Helpers for hostile-input tests: the OpenAPI operations, and what every error must be."""
+import re
+
 import pytest
 
 PREFIX = "/api/sns/instagram"
@@ -37,3 +39,8 @@ def operations(document):
     for path, item in document["paths"].items():
         for method, operation in item.items():
             yield method.upper(), path, operation
+
+
+def fill_path(path, **values):
+    """The path with each {param} replaced by values[param], else by "1" (a valid id)."""
+    return re.sub(r"\{([a-zA-Z_]+)\}", lambda m: str(values.get(m.group(1), 1)), path)

@@ -16,10 +16,8 @@ def test_ids_nul_and_surrogates_on_postgresql(pg_app):  # noqa: F811
     account = live.http.get(callback, headers={"Accept": "application/json"}).json()["account"]
     document = live.http.get(live.api("/openapi.json"), headers=headers).json()
     statuses = set()
-    for case in integer_inputs(document, account["id"]):
-        method, url, body, name = case[:4]
-        response = live.http.request(method, live.url + url,
-                                     json=body, params=case[4] if len(case) > 4 else None,
+    for method, url, body, name, query in integer_inputs(document, account["id"]):
+        response = live.http.request(method, live.url + url, json=body, params=query,
                                      headers=headers)
         ids = name.endswith("_id") or name == "before"
         assert response.status_code in ((404, 422) if ids else (200, 404, 422)), (

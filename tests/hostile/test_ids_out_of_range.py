@@ -4,7 +4,7 @@ import re
 import pytest
 
 from backend.inputs import MAX_ID
-from tests.hostile.conftest import assert_envelope, operations, resolve
+from tests.hostile.conftest import assert_envelope, fill_path, operations, resolve
 
 HUGE = (MAX_ID + 1, 2**63, -(2**63) - 1, 10**30)
 
@@ -15,25 +15,20 @@ def _base_body(operation_id, account_id):
 
 
 def integer_inputs(document, account_id):
-    """(method, url, json body or None, name) with one integer input set out of range, for
-    every integer path parameter, query parameter and top-level body field."""
+    """(method, url, json body or None, name, query or None) with one integer input set out of
+    range, for every integer path parameter, query parameter and top-level body field."""
     for method, path, op in operations(document):
         params = op.get("parameters", [])
-        ints = {p["name"] for p in params if resolve(document, p["schema"]).get("type")
-                == "integer"}
-        paths = {p["name"] for p in params if p["in"] == "path"}
+        ints = {p["name"]: p["in"] for p in params
+                if resolve(document, p["schema"]).get("type") == "integer"}
         queries = {p["name"] for p in params if p["in"] == "query"}
-        url = path
-        for name in paths:  # path strings are media ids: digits
-            url = url.replace(f"{{{name}}}", "{" + name + "}" if name in ints else "1")
         query = {"account_id": account_id} if "account_id" in queries else {}
-        for name in ints:
+        for name, where in ints.items():
             for value in HUGE:
-                if name in paths:
-                    yield method, url.replace(f"{{{name}}}", str(value)), None, name
+                if where == "path":
+                    yield method, fill_path(path, **{name: value}), None, name, query
                 else:
-                    yield method, url.replace("{", "").replace("}", ""), None, name, \
-                        {**query, name: value}
+                    yield method, fill_path(path), None, name, {**query, name: value}
         content = op.get("requestBody", {}).get("content", {}).get("application/json")
         if content:
             schema = resolve(document, content["schema"])
@@ -41,15 +36,13 @@ def integer_inputs(document, account_id):
                 if resolve(document, prop).get("type") == "integer":
                     for value in HUGE:
                         body = {**_base_body(op["operationId"], account_id), name: value}
-                        yield method, url, body, name
+                        yield method, fill_path(path), body, name, None
 
 
 def test_every_integer_input_out_of_range_is_404_or_422(client, auth_headers, openapi):
     headers = auth_headers()
     tried = set()
-    for case in integer_inputs(openapi, account_id=1):
-        method, url, body, name = case[:4]
-        query = case[4] if len(case) > 4 else None
+    for method, url, body, name, query in integer_inputs(openapi, account_id=1):
         response = client.open(url, method=method, json=body, query_string=query,
                                headers=headers)
         assert_envelope(response, 404, 422)

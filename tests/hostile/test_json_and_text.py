@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from tests.hostile.conftest import PREFIX, assert_envelope, operations
+from tests.hostile.conftest import PREFIX, assert_envelope, fill_path, operations
 
 HOST_ENDPOINTS = ("/api/auth/login", "/api/auth/register")
 
@@ -15,7 +15,7 @@ def nested(depth):
 def json_endpoints(document):
     for method, path, op in operations(document):
         if "application/json" in op.get("requestBody", {}).get("content", {}):
-            yield method, path
+            yield method, fill_path(path)
 
 
 @pytest.mark.parametrize("depth", [65, 3000, 100_000])

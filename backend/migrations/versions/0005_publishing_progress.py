@@ -18,6 +18,7 @@ def upgrade():
         batch_op.add_column(sa.Column('processing_started_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('ready_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('publish_started_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('last_publish_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('reconcile_until', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('wait_reason', sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column('status_reads', sa.Integer(), nullable=False,
@@ -29,5 +30,6 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('sns_posts', schema=None) as batch_op:
         for column in ('containers_created', 'status_reads', 'wait_reason', 'reconcile_until',
-                       'publish_started_at', 'ready_at', 'processing_started_at'):
+                       'last_publish_at', 'publish_started_at', 'ready_at',
+                       'processing_started_at'):
             batch_op.drop_column(column)

@@ -25,6 +25,7 @@ from backend.services.instagram.insights.jobs import sync_insights
 from backend.services.instagram.media import routes as media_routes  # noqa: F401
 from backend.services.instagram.preflight.uploads import ConversionGate
 from backend.services.instagram.publishing import routes as publishing_routes  # noqa: F401
+from backend.services.instagram.publishing import schedule_routes  # noqa: F401
 from backend.services.instagram.publishing.jobs import process_due_posts
 from backend.services.instagram.publishing.upload_purge import purge_old_uploads
 from backend.services.instagram.settings import resolve

@@ -29,6 +29,7 @@ FACEBOOK_LOGIN_SCOPES = ("instagram_basic", "instagram_content_publish",
 # Values never echoed in a settings error.
 SECRET_KEYS = {"INSTAGRAM_APP_SECRET", "INSTAGRAM_FACEBOOK_APP_SECRET", "INSTAGRAM_TOKEN_KEYS"}
 
+SLOT_LIST = r"^\s*\d{1,2}:\d{2}(\s*,\s*\d{1,2}:\d{2})*\s*$"
 HOURS_LIST = r"^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$"
 
 
@@ -86,6 +87,13 @@ class InstagramSettings(BaseSettings):
     INSTAGRAM_STATUS_POLL_SECONDS: float = Field(2.5, gt=0)
     INSTAGRAM_PROCESSING_BASE_SECONDS: float = Field(5.0, ge=0)
     INSTAGRAM_PROCESSING_SECONDS_PER_VIDEO_SECOND: float = Field(1.0, ge=0)
+    INSTAGRAM_MIN_POST_SPACING_MINUTES: int = Field(10, ge=0)
+    INSTAGRAM_SCHEDULE_GRACE_MINUTES: int = Field(60, ge=0)
+    INSTAGRAM_SCHEDULE_LEAD_SECONDS: int = Field(600, ge=0, le=23 * 3600)
+    INSTAGRAM_SCHEDULE_VIDEO_LEAD_MINUTES: int = Field(60, ge=0, le=23 * 60)
+    INSTAGRAM_DEFAULT_TIMEZONE: str = "UTC"
+    INSTAGRAM_DEFAULT_POSTING_SLOTS: str = Field("09:00,12:30,18:00", pattern=SLOT_LIST)
+    INSTAGRAM_BEST_TIMES_MIN_POSTS: int = Field(8, ge=1)
     INSTAGRAM_QUOTA_CACHE_SECONDS: int = Field(300, ge=0)
     INSTAGRAM_UPLOAD_DIR: str | None = None
     INSTAGRAM_UPLOAD_MAX_BYTES: int = Field(100 * 1024 * 1024, gt=0)
@@ -116,6 +124,16 @@ class InstagramSettings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return value
 
+    @field_validator("INSTAGRAM_DEFAULT_TIMEZONE")
+    @classmethod
+    def _known_zone(cls, value):
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/Paris") from None
+        return value
+
     @model_validator(mode="after")
     def _resolve_hosts(self):
         # Assignments below re-run validation (validate_assignment): set via __dict__.
@@ -137,6 +155,11 @@ class InstagramSettings(BaseSettings):
                                                    or values["INSTAGRAM_APP_SECRET"])
         for key in META_HOSTS:
             values[key] = values[key].rstrip("/")
+        # A holder must outlive its slowest call, or a second holder could repeat it.
+        call = values["INSTAGRAM_HTTP_CONNECT_TIMEOUT"] + values["INSTAGRAM_HTTP_READ_TIMEOUT"]
+        if values["INSTAGRAM_LEASE_SECONDS"] < 3 * call:
+            raise ValueError(f"INSTAGRAM_LEASE_SECONDS must be at least three HTTP calls "
+                             f"({3 * call:g} s with the configured timeouts)")
         return self
 
     def scopes(self, login_type):
@@ -173,7 +196,8 @@ def _explain(exc):
     lines = []
     for error in exc.errors():
         key = ".".join(str(p) for p in error["loc"]) or "settings"
-        shown = "" if key in SECRET_KEYS or "input" not in error \
+        # A whole-object error's input is every setting, secrets included: never shown.
+        shown = "" if key in SECRET_KEYS or not error["loc"] or "input" not in error \
             else f" (got {error['input']!r})"
         lines.append(f"{key}: {error['msg']}{shown}")
     return "invalid Instagram settings: " + "; ".join(lines)

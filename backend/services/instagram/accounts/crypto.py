@@ -37,8 +37,12 @@ class TokenCipher:
                 from exc
 
     def rotate(self, ciphertext):
-        """Re-encrypt under the first (newest) key."""
-        return self._multi.rotate(ciphertext.encode()).decode()
+        """Re-encrypt under the first (newest) key; TokenKeyError when no key reads it."""
+        try:
+            return self._multi.rotate(ciphertext.encode()).decode()
+        except InvalidToken as exc:
+            raise TokenKeyError("a stored token cannot be decrypted with the configured keys") \
+                from exc
 
 
 def parse_keys(value):

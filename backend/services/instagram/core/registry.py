@@ -9,16 +9,17 @@ from flask_jwt_extended import verify_jwt_in_request
 from pydantic import BaseModel, Field, ValidationError
 from pydantic.json_schema import models_json_schema
 
-from backend.errors import APIError
+from backend.errors import APIError, NotFound
 from backend.inputs import MAX_ID, JSONTooDeep, parse_json, unstorable_text
 
 REF = "#/components/schemas/{model}"
 # A row id in a body or query: outside the database's integer range it names no row, and
 # binding it would make the driver raise; refused with the other validation errors.
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
-# Path ids the same way: a larger number matches no route (404), as an unknown id does.
+# Path ids the same way, answered 404 as an unknown id is. Checked in the view wrapper rather
+# than with werkzeug's int(max=...): a failed conversion there still counts the path as
+# matched for the other rules' methods, so PATCH /drafts/<too big> would answer 405.
 _INT_PATH = re.compile(r"<int:([a-zA-Z_]+)>")
-BOUNDED_INT = f"<int(min=1, max={MAX_ID}):\\1>"
 
 
 @dataclass
@@ -52,20 +53,23 @@ class Registry:
         endpoint = Endpoint(rule=rule, method=method.upper(), summary=summary, **options)
         self.endpoints.append(endpoint)
 
+        ids = _INT_PATH.findall(rule)
+
         def decorator(view):
             @functools.wraps(view)
             def wrapper(*args, **kwargs):
                 if endpoint.auth:
                     # Who asks comes before what is asked: no JWT is a 401, never a 422.
                     verify_jwt_in_request()
+                if not all(1 <= kwargs[name] <= MAX_ID for name in ids):
+                    raise NotFound("No such endpoint or resource.")
                 if endpoint.query is not None:
                     kwargs["query"] = validate(endpoint.query, request.args.to_dict(), "query")
                 if endpoint.body is not None:
                     kwargs["body"] = validate(endpoint.body, _json_body(), "body")
                 return view(*args, **kwargs)
 
-            blueprint.add_url_rule(_INT_PATH.sub(BOUNDED_INT, rule), view.__name__, wrapper,
-                                   methods=[endpoint.method])
+            blueprint.add_url_rule(rule, view.__name__, wrapper, methods=[endpoint.method])
             return wrapper
         return decorator
 

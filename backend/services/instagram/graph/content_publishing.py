@@ -13,7 +13,8 @@ log = logging.getLogger("backend.services.instagram.graph.client")
 # How far a media's timestamp may predate the publish call and still be its result: Meta's
 # timestamps have second precision and servers' clocks differ.
 PUBLISH_MATCH_SKEW = timedelta(minutes=2)
-_RECENT_MEDIA = 25
+_RECENT_MEDIA = 25  # a page
+_MAX_RECENT = 500
 CANDIDATE_FIELDS = "id,caption,media_type,media_product_type,timestamp,permalink"
 
 
@@ -140,7 +141,8 @@ class PublishingMixin:
         if status != "PUBLISHED":
             failure.container_status = status
             raise failure
-        found = matching_media(self.recent_media(ig_user_id, story=story), since=started,
+        found = matching_media(self.recent_media(ig_user_id, story=story, since=started),
+                               since=started,
                                caption=caption, product_type=product_type, exclude=exclude,
                                check_caption=not story and caption is not None)
         media_id = str(found[0]["id"]) if len(found) == 1 else None
@@ -148,12 +150,24 @@ class PublishingMixin:
                  creation_id, failure.code, media_id)
         return {"id": media_id, "recovered": True}
 
-    def recent_media(self, ig_user_id: str, *, story: bool = False) -> list[dict[str, Any]]:
-        """The account's newest media (or its live stories, which `/media` leaves out), with
-        the fields that identify a just-published post."""
-        read = self.list_stories if story else self.list_media
-        return list(read(ig_user_id, fields=CANDIDATE_FIELDS, limit=_RECENT_MEDIA)
-                    .get("data") or [])
+    def recent_media(self, ig_user_id: str, *, story: bool = False,
+                     since: datetime | None = None) -> list[dict[str, Any]]:
+        """The account's media (or its live stories, which `/media` leaves out) published
+        since `since` (newest first, pages followed), with the fields that identify a
+        just-published post; at most _MAX_RECENT of them.
+
+        Paging matters: in a burst of posts, the one looked for is soon below the first page.
+        """
+        path = f"{ig_user_id}/{'stories' if story else 'media'}"
+        floor = None if since is None else since - PUBLISH_MATCH_SKEW
+        found = []
+        for item in self.paginate(path, {"fields": CANDIDATE_FIELDS, "limit": _RECENT_MEDIA},
+                                  limit=_MAX_RECENT):
+            published = parse_graph_time(item.get("timestamp"))
+            if floor is not None and published is not None and published < floor:
+                break  # newest first: everything after is older still
+            found.append(item)
+        return found
 
     def get_publishing_limit(self, ig_user_id: str) -> dict[str, int | None]:
         """Today's quota: {"quota_usage", "quota_total", "quota_duration"}.

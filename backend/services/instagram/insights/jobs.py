@@ -22,7 +22,8 @@ from backend.services.instagram.insights.media_insights import fetch_and_store, 
 
 log = logging.getLogger(__name__)
 DAY = timedelta(days=1)
-ACCOUNT_SERIES = ("follower_count",)
+# Series stored daily; online_followers also feeds best times to post (publishing/best_times).
+ACCOUNT_SERIES = ("follower_count", "online_followers")
 
 
 def next_check(published_at, now, story, settings):

@@ -13,6 +13,13 @@ from backend.services.instagram.graph.error_codes import classify_status
 
 FINISHED, IN_PROGRESS, PUBLISHED = "FINISHED", "IN_PROGRESS", "PUBLISHED"
 ERROR, EXPIRED = "ERROR", "EXPIRED"
+# Not Meta's: a container of ours that Meta does not show yet (100/33, lessons 14). Before
+# media_publish it means "not ready yet"; after, it proves nothing either way.
+UNKNOWN = "UNKNOWN"
+DOWNLOAD_FAILED = 2207052
+DOWNLOAD_WORDS = ("Meta could not download the file although the platform could: the server "
+                  "holding it may block or slow down Meta's crawler (facebookexternalhit). "
+                  "Host it elsewhere, or upload it to the platform.")
 
 
 class ContainerFailed(Exception):
@@ -29,15 +36,32 @@ class ContainerFailed(Exception):
 
     @property
     def renewable(self):
-        return self.status_code == EXPIRED or (
-            self.rule is not None and issubclass(self.rule.cls, graph.ContainerExpiredError))
+        """A new container can fix it: expiry, Meta's "create a new container" subcodes,
+        its own passing troubles (2207001, 2207003), and a failed download of a file the
+        platform could fetch (2207052, lessons 16)."""
+        if self.status_code == EXPIRED:
+            return True
+        if self.rule is None:
+            return False
+        return (issubclass(self.rule.cls, (graph.ContainerExpiredError, graph.TransientError))
+                or self.subcode == DOWNLOAD_FAILED)
 
-    def message(self):
+    def message(self, tries=1):
+        """The reason in words; after `tries` containers, without promising another."""
         if self.status_code == EXPIRED:
             return ("The media container expired before it was published (Instagram keeps them "
                     "24 hours).")
         detail = f" (Instagram: {self.status_text})" if self.status_text else ""
-        return self.rule.sentence + detail
+        if tries <= 1 or not self.renewable:
+            return self.rule.sentence + detail
+        if self.subcode == DOWNLOAD_FAILED:
+            words = DOWNLOAD_WORDS
+        elif issubclass(self.rule.cls, graph.TransientError):  # its sentence promises a retry
+            words = ("Instagram kept failing on its side; try again later, and host the file "
+                     "somewhere faster if this repeats.")
+        else:
+            words = self.rule.sentence
+        return f"Instagram failed to process the media {tries} times. {words}{detail}"
 
     @property
     def category(self):
@@ -96,11 +120,11 @@ class UnconfirmedContainers(Exception):
     """Meta's answers to an item's container creation were lost too many times."""
 
 
-def maybe_created(exc):
-    """Did a failed creation perhaps make a container anyway? Yes when no answer came back
-    (a lost response, a gateway's 5xx without Meta's error body). An answer carrying Meta's
-    error code (a limit, an outage, bad media) is Meta saying it made none: retrying those
-    is how a post waits out an outage."""
+def answer_lost(exc):
+    """Did the request perhaps do its work although it failed? Yes when no answer came back
+    (a lost response, a gateway's 5xx without Meta's error body): Meta may still be working
+    on it. An answer carrying Meta's error code (a limit, an outage, bad media) is Meta
+    saying it is done with the request: retrying those is how a post waits out an outage."""
     if isinstance(exc, graph.NetworkError):
         return exc.ambiguous
     return (isinstance(exc, graph.TransientError) and exc.code is None
@@ -123,29 +147,42 @@ def create_missing(post, client, settings):
         try:
             answer = client.create_container(ig_user(post), **item_params(post, item))
         except graph.InstagramAPIError as exc:
-            if maybe_created(exc):
+            if answer_lost(exc):
                 item["unconfirmed"] = item.get("unconfirmed", 0) + 1
                 save_items(post, items)
             raise
         item["container_id"], item["status"] = answer["id"], IN_PROGRESS
         post.containers_created += 1
-        if post.processing_started_at is None:
-            post.processing_started_at = utcnow()
+        # Processing (and its deadline) counts from the newest container: waits for Meta
+        # between items, or a renewed container, are not Meta processing.
+        post.processing_started_at = utcnow()
         save_items(post, items)
     if post.post_type != "carousel":
         post.container_id = items[0]["container_id"]
         db.session.commit()
 
 
-def create_parent(post, client):
-    post.container_id = client.create_container(ig_user(post), **parent_params(post))["id"]
+def create_parent(post, client, settings):
+    """The carousel's own container; lost answers are bounded as for the items'."""
+    lost = post.items[0].get("parent_unconfirmed", 0)
+    if lost > settings.INSTAGRAM_CONTAINER_RETRIES:
+        raise UnconfirmedContainers(None)
+    try:
+        answer = client.create_container(ig_user(post), **parent_params(post))
+    except graph.InstagramAPIError as exc:
+        if answer_lost(exc):
+            post.items = [{**post.items[0], "parent_unconfirmed": lost + 1}, *post.items[1:]]
+            db.session.commit()
+        raise
+    post.container_id = answer["id"]
     post.containers_created += 1
+    post.processing_started_at = utcnow()
     db.session.commit()
 
 
 def read_states(post, client, container_ids):
     """{container_id: (status_code, status_text)} for our own containers; one Graph call when
-    it can. A container Meta does not show yet (100/33, lessons 14) reads IN_PROGRESS."""
+    it can. A container Meta does not show yet (100/33, lessons 14) reads UNKNOWN."""
     owner = ig_user(post)
     if len(container_ids) > 1:
         post.status_reads += 1
@@ -161,7 +198,7 @@ def read_states(post, client, container_ids):
             answer = client.get_container_status(cid, ig_user_id=owner, retry_not_found=0)
             states[cid] = (answer["status_code"], answer["status"])
         except graph.NotFoundError:
-            states[cid] = (IN_PROGRESS, None)
+            states[cid] = (UNKNOWN, None)
     return states
 
 

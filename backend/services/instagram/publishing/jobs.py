@@ -7,7 +7,7 @@ from backend.extensions import db
 from backend.models import SNSPost, utcnow
 from backend.services.instagram.core.leases import db_now
 from backend.services.instagram.core.row_jobs import internal_error_record, work_on_rows
-from backend.services.instagram.publishing import timers
+from backend.services.instagram.publishing import scheduling, timers
 from backend.services.instagram.publishing.state_machine import (ACTIVE, WAITING, advance,
                                                                  finish_permalink,
                                                                  stop_with_internal_error)
@@ -33,6 +33,10 @@ def _advance_row(post, lease):
     if post.status == "published":
         finish_permalink(post)
         return "permalink"
+    if post.status == "scheduled":
+        if not scheduling.start_if_due(post, utcnow()):
+            timers.schedule(post, check_post)
+            return "not_due"
     if post.status not in ACTIVE:
         return "not_waiting"
     advance(post, lease=lease)
@@ -49,16 +53,17 @@ def _give_up(post_id, exc):
 
 
 def due_posts(now, limit):
-    """Posts whose next check is due (waiting ones, those being reconciled, published ones
-    still without a permalink), and waiting posts with no check planned whose lease has
-    lapsed: a request or job that died mid-way left them, and they resume from their
-    record. Lease times are compared on the database clock, as they were written."""
+    """Posts whose next check is due (scheduled ones whose start came, waiting ones, those
+    being reconciled, published ones still without a permalink), and waiting posts with no
+    check planned whose lease has lapsed: a request or job that died mid-way left them, and
+    they resume from their record. Lease times are compared on the database clock, as they
+    were written."""
     lease_now = db_now()
     return db.session.execute(
         db.select(SNSPost.id).where(or_(
             and_(SNSPost.status.in_(WAITING), or_(SNSPost.next_check_at <= now, and_(
                 SNSPost.next_check_at.is_(None),
                 or_(SNSPost.lease_until.is_(None), SNSPost.lease_until < lease_now)))),
-            and_(SNSPost.status.in_(("needs_reconcile", "published")),
+            and_(SNSPost.status.in_(("scheduled", "needs_reconcile", "published")),
                  SNSPost.next_check_at <= now)))
         .order_by(SNSPost.next_check_at).limit(limit)).scalars().all()

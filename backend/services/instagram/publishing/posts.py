@@ -16,7 +16,7 @@ from backend.services.instagram.core import leases
 from backend.services.instagram.core.deadline import request_deadline, within_budget
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.preflight.validator import Validator, item_plan, kind_of
-from backend.services.instagram.publishing import quota, timers
+from backend.services.instagram.publishing import best_times, quota, scheduling, timers
 from backend.services.instagram.publishing.jobs import check_post
 from backend.services.instagram.publishing.progress import progress
 from backend.services.instagram.publishing.state_machine import advance
@@ -43,7 +43,8 @@ def validator():
 
 
 def submit(user_id, post_type, body, idempotency_key=None):
-    """Validate, check the quota, record the post, then publish as far as it goes now.
+    """Validate, give the post its time (now, or scheduled), record it, then publish as far
+    as it goes now.
 
     Returns (post, created). The same Idempotency-Key with the same body returns the first
     post without calling Meta; with another body it is refused.
@@ -55,32 +56,83 @@ def submit(user_id, post_type, body, idempotency_key=None):
         existing = _by_key(user_id, idempotency_key)
         if existing is not None:
             return _replay(existing, digest), False
-    account = connected.get_owned(user_id, payload["account_id"])
-    if connected.connection_status(account) == "needs_reauth":
-        raise APIError("Instagram no longer accepts this account's connection; connect it "
-                       "again before publishing.", code="account_needs_reauth", status=409)
-    report = validator().check(post_type, payload)
-    if not report["valid"]:
-        raise APIError("The post cannot be published: " + "; ".join(
-            e["message"] for e in report["errors"][:3]), code="validation_failed", status=422,
-            details={"errors": report["errors"], "warnings": report["warnings"]})
-    with acting_as(account) as client:
-        quota.check(account, client)
-    settings = runtime().settings
-    now = utcnow()
+    publish_at = payload.pop("publish_at", None)
+    when_limited = payload.pop("when_limited", None) or "refuse"
+    account = publishable_account(user_id, payload["account_id"])
+    report = valid_report(post_type, payload)
     kind = kind_of(post_type, payload)
     post = SNSPost(
         user_id=user_id, account_id=account.id, platform="instagram", post_type=kind,
         status="pending", caption=report["caption"] or None, request=payload,
         items=item_plan(kind, payload, report), idempotency_key=idempotency_key,
-        request_hash=digest,
-        deadline_at=now + timedelta(hours=settings.INSTAGRAM_PUBLISH_WAIT_HOURS))
+        request_hash=digest, when_limited=when_limited)
+    when, how = plan_time(post, account, publish_at)
+    if when is not None:
+        post.status = "scheduled"  # never "pending" on the way: the job would publish it
     db.session.add(post)
     try:
         db.session.commit()
     except IntegrityError:  # a concurrent request with the same key won the race
         db.session.rollback()
         return _replay(_by_key(user_id, idempotency_key), digest), False
+    return go(post, when, how), True
+
+
+def publishable_account(user_id, account_id):
+    account = connected.get_owned(user_id, account_id)
+    if connected.connection_status(account) == "needs_reauth":
+        raise APIError("Instagram no longer accepts this account's connection; connect it "
+                       "again before publishing.", code="account_needs_reauth", status=409)
+    return account
+
+
+def valid_report(post_type, payload):
+    """The preview's report of the post; 422 validation_failed when it has errors."""
+    report = validator().check(post_type, payload)
+    if not report["valid"]:
+        raise APIError("The post cannot be published: " + "; ".join(
+            e["message"] for e in report["errors"][:3]), code="validation_failed", status=422,
+            details={"errors": report["errors"], "warnings": report["warnings"]})
+    return report
+
+
+def plan_time(post, account, publish_at):
+    """(when, how) the post goes out: (None, None) for now; a time for a scheduled post.
+
+    Publishing now checks the account's publishing limit: at the limit the post is refused
+    with 429, or with `when_limited: "queue"` scheduled for when the 24-hour window frees.
+    """
+    now = utcnow()
+    target = scheduling.parse_publish_at(publish_at, now)
+    if target == "next_slot":
+        return scheduling.next_free_slot(account, now, post.id), "next_slot"
+    if target == "best":
+        return best_times.next_best_time(account, now, post.id), "best"
+    if target is not None:
+        return target, "at"
+    with acting_as(account) as client:
+        try:
+            quota.check(account, client)
+        except APIError as exc:
+            if exc.code != "publishing_limit_reached" or post.when_limited != "queue":
+                raise
+            # A minute past the moment the oldest publish leaves Meta's 24-hour window.
+            free = now + timedelta(seconds=exc.details["retry_after_seconds"] + 60)
+            return scheduling.next_free_time(account, free, post.id), "publishing_limit"
+    return None, None
+
+
+def go(post, when, how):
+    """Set a recorded post going: scheduled for `when`, or published now as far as it goes
+    within INSTAGRAM_SYNC_PUBLISH_TIMEOUT (the job and the post's timer do the rest)."""
+    settings = runtime().settings
+    if when is not None:
+        scheduling.schedule(post, when, how)
+        timers.schedule(post, check_post)
+        return post
+    post.status = "pending"
+    post.deadline_at = utcnow() + timedelta(hours=settings.INSTAGRAM_PUBLISH_WAIT_HOURS)
+    db.session.commit()
     # Held like the job's lease: should this request die, the job takes the post over once
     # the lease lapses (see publishing/jobs.due_posts).
     lease = leases.claim(SNSPost, post.id, settings.INSTAGRAM_LEASE_SECONDS)
@@ -95,7 +147,7 @@ def submit(user_id, post_type, body, idempotency_key=None):
                 db.session.rollback()
     db.session.refresh(post)
     timers.schedule(post, check_post)
-    return post, True
+    return post
 
 
 def _by_key(user_id, key):
@@ -115,7 +167,7 @@ def response_status(post):
     """201 published, 202 still in progress; a failure raises the envelope, post included."""
     if post.status == "published":
         return 201
-    if post.status == "needs_reconcile":
+    if post.status in ("needs_reconcile", "scheduled"):
         return 202
     if post.status in ("failed", "expired"):
         raise APIError(post.error_message or "Publishing failed.",
@@ -165,6 +217,8 @@ def serialize(post):
         "container_id": post.container_id,
         "items": [{k: i.get(k) for k in ("field", "kind", "url", "container_id", "status")}
                   for i in post.items],
+        "publish_at": post.publish_at, "schedule_kind": post.schedule_kind,
+        "when_limited": post.when_limited, "validation": post.validation,
         "progress": progress(post),
         "status_url": status_url(post), "created_at": post.created_at,
         "updated_at": post.updated_at, "published_at": post.published_at,

@@ -1,6 +1,5 @@
 """Publishing quota: Meta's content_publishing_limit, cached, plus the platform's own publishes."""
 import threading
-import time
 from datetime import timedelta
 
 from backend.errors import APIError
@@ -19,12 +18,14 @@ def check(account, client):
     """
     settings = runtime().settings
     cache = runtime().quota_cache
-    now = time.monotonic()
+    # Wall-clock time: Meta's window is 24 wall-clock hours (and tests travel in time).
+    now = utcnow()
     with _lock:
         entry = cache.get(account.id)
-    if entry is None or now - entry["read_at"] > settings.INSTAGRAM_QUOTA_CACHE_SECONDS:
+    ttl = timedelta(seconds=settings.INSTAGRAM_QUOTA_CACHE_SECONDS)
+    if entry is None or now - entry["at"] > ttl:
         limit = client.get_publishing_limit(account.platform_user_id)
-        entry = {"read_at": now, "at": utcnow(), "usage": limit.get("quota_usage") or 0,
+        entry = {"at": now, "usage": limit.get("quota_usage") or 0,
                  "total": limit.get("quota_total") or 100}
         with _lock:
             cache[account.id] = entry

@@ -9,7 +9,7 @@ guessed: the post is marked for reconciling and looked at again later.
 from __future__ import annotations
 
 from backend.extensions import db
-from backend.models import SNSPost
+from backend.models import SNSAccount, SNSPost
 from backend.services.instagram.graph.content_publishing import matching_media
 from backend.services.instagram.publishing.containers import ig_user
 
@@ -19,11 +19,14 @@ EXPECTED = {"feed": ("FEED", ("IMAGE",)), "carousel": ("FEED", ("CAROUSEL_ALBUM"
 
 
 def held_elsewhere(post):
-    """Media ids other posts of the same account already hold."""
+    """Media ids other posts already hold on the same Instagram account (whichever
+    platform user connected it)."""
+    owner = db.session.get(SNSAccount, post.account_id).platform_user_id
     return set(db.session.execute(
-        db.select(SNSPost.platform_post_id).where(
-            SNSPost.account_id == post.account_id, SNSPost.id != post.id,
-            SNSPost.platform_post_id.is_not(None))).scalars())
+        db.select(SNSPost.platform_post_id)
+        .join(SNSAccount, SNSAccount.id == SNSPost.account_id)
+        .where(SNSAccount.platform_user_id == owner, SNSPost.id != post.id,
+               SNSPost.platform_post_id.is_not(None))).scalars())
 
 
 def candidates(post, client):
@@ -33,7 +36,8 @@ def candidates(post, client):
     if story and post.items:
         media_types = ("VIDEO",) if post.items[0].get("kind") == "video" else ("IMAGE",)
     since = post.publish_started_at or post.created_at
-    return matching_media(client.recent_media(ig_user(post), story=story), since=since,
+    return matching_media(client.recent_media(ig_user(post), story=story, since=since),
+                          since=since,
                           caption=post.caption, product_type=product, media_types=media_types,
                           exclude=held_elsewhere(post), check_caption=not story)
 

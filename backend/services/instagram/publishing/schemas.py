@@ -28,8 +28,24 @@ class CarouselItem(BaseModel):
     alt_text: str | None = None
 
 
-class PostBody(BaseModel):
+PUBLISH_AT = Field(None, description=(
+    "When it goes out: omitted or `now`; an ISO 8601 time with its offset "
+    "(2026-12-01T09:30:00+01:00); `next_slot` (the account's next free posting slot); `best` "
+    "(the next of its best times)."))
+WHEN_LIMITED = Field(None, description=(
+    "At the account's publishing limit: `refuse` (429, the default) or `queue` (scheduled for "
+    "when the 24-hour window frees)."))
+
+
+class Timing(BaseModel):
+    """When a post goes out, and what to do at the publishing limit."""
+
     model_config = ConfigDict(extra="forbid")
+    publish_at: str | None = PUBLISH_AT
+    when_limited: Literal["refuse", "queue"] | None = WHEN_LIMITED
+
+
+class PostBody(Timing):
     account_id: RowId
     caption: str | None = Field(None, description="At most 2,200 characters, 30 hashtags and "
                                                   "20 @mentions, counting `hashtags`.")
@@ -49,8 +65,7 @@ class FeedPostRequest(PostBody):
     items: list[CarouselItem] | None = None
 
 
-class StoryRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class StoryRequest(Timing):
     account_id: RowId
     image_url: str | None = None
     video_url: str | None = None
@@ -125,11 +140,13 @@ class Progress(BaseModel):
 
     waiting_for: Literal["media_processing", "throttled", "meta_unavailable",
                          "download_retry", "new_container", "reconciling",
-                         "media_not_identified"] | None
+                         "media_not_identified", "scheduled", "spacing",
+                         "account_needs_reauth"] | None
     message: str | None = Field(description="Why it waits, in words, with the next check.")
     next_check_at: datetime | None
     processing_started_at: datetime | None = Field(
-        description="When the first container was created at Meta.")
+        description="When the newest container was created at Meta (processing, and its "
+                    "deadline, count from it).")
     expected_ready_at: datetime | None = Field(
         description="When the media should be processed (videos), as predicted.")
     ready_at: datetime | None = Field(description="When every container read FINISHED.")
@@ -147,8 +164,9 @@ class PostOut(BaseModel):
     id: int
     account_id: int
     type: Literal["feed", "carousel", "story", "reel"]
-    status: Literal["pending", "container_created", "processing", "publishing", "published",
-                    "failed", "expired", "needs_reconcile"]
+    status: Literal["draft", "scheduled", "pending", "container_created", "processing",
+                    "publishing", "published", "failed", "expired", "needs_reconcile",
+                    "missed"]
     caption: str | None
     media_id: str | None = Field(description="Instagram media id once published.")
     permalink: str | None
@@ -159,6 +177,13 @@ class PostOut(BaseModel):
     graph_calls: int
     container_id: str | None
     items: list[dict]
+    publish_at: datetime | None = Field(description="When a scheduled post goes out.")
+    schedule_kind: Literal["at", "next_slot", "best", "publishing_limit"] | None = Field(
+        description="How publish_at was chosen.")
+    when_limited: Literal["refuse", "queue"] | None
+    validation: dict | None = Field(
+        None, description="A draft's checks at its last save: `{valid, errors, warnings, "
+                          "counts}`.")
     progress: Progress
     status_url: str
     created_at: datetime

@@ -23,7 +23,8 @@ from backend.services.instagram.core.clients import error_record
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
 from backend.services.instagram.graph.content_publishing import _not_sent as not_sent
-from backend.services.instagram.publishing import containers as ct, recovery, timing
+from backend.services.instagram.publishing import (containers as ct, gate, recovery, scheduling,
+                                                   timing)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ def advance(post, deadline=None, lease=None):
         deadline = lease.deadline if deadline is None else min(deadline, lease.deadline)
     settings = runtime().settings
     account = db.session.get(SNSAccount, post.account_id)
+    if account.status in ("needs_reauth", "disconnected") and post.status in ACTIVE:
+        return _account_unusable(post, account, settings)
     try:
         with acting_as(account) as client:
             before = client.calls_made
@@ -68,6 +71,23 @@ def advance(post, deadline=None, lease=None):
     if post.status == "published" and post.platform_post_id and not post.permalink:
         post.next_check_at = post.next_check_at or utcnow() + timedelta(seconds=10)
         db.session.commit()
+    return post
+
+
+def _account_unusable(post, account, settings):
+    """Nothing can be read or published as an account Meta no longer accepts: a post that
+    may be live waits for the account to be connected again (within its reconcile window);
+    any other ends, as nothing was published."""
+    if post.status in ("publishing", "needs_reconcile"):
+        now = utcnow()
+        if post.reconcile_until is not None and now >= post.reconcile_until:
+            return _wait_reconcile(post, settings)
+        _wait(post, "account_needs_reauth", min(now + timedelta(minutes=30),
+                                                post.reconcile_until or now))
+        return post
+    _finish(post, "failed", code="account_needs_reauth", category="auth", message=(
+        "Instagram no longer accepts this account's connection (it was disconnected or must "
+        "be connected again); nothing was published. Connect it again and publish again."))
     return post
 
 
@@ -118,16 +138,18 @@ def _check(post, client, settings):
         for index, item in enumerate(items):
             if item["container_id"] in states:
                 code, text = states[item["container_id"]]
-                item["status"] = code
+                item["status"] = ct.IN_PROGRESS if code == ct.UNKNOWN else code
                 if code in (ct.ERROR, ct.EXPIRED):
                     ct.save_items(post, items)
                     raise ct.ContainerFailed(index, code, text)
         ct.save_items(post, items)
         if any(i["status"] not in (ct.FINISHED, ct.PUBLISHED) for i in items):
             return _wait_processing(post, settings)
-        ct.create_parent(post, client)
+        ct.create_parent(post, client, settings)
         return _ready(post)
     code, text = ct.read_states(post, client, [post.container_id])[post.container_id]
+    if post.post_type != "carousel" and code != ct.UNKNOWN:
+        post.items = [{**post.items[0], "status": code}]
     if code == ct.FINISHED:
         return _ready(post)
     if code == ct.PUBLISHED:
@@ -139,12 +161,15 @@ def _check(post, client, settings):
 
 def _publish(post, client, settings):
     """container_created: media_publish, recorded before the call (its answer may be lost)."""
+    if post.publish_at is not None and _held_by_gate(post, client, settings):
+        return None
     now = utcnow()
     post.status = "publishing"
     post.publish_started_at = post.publish_started_at or now
     post.reconcile_until = post.reconcile_until or now + timedelta(
         hours=settings.INSTAGRAM_RECONCILE_HOURS)
     post.attempts += 1
+    post.last_publish_at = now
     post.wait_reason = None
     db.session.commit()
     try:
@@ -155,6 +180,8 @@ def _publish(post, client, settings):
             db.session.commit()
             raise
         return _read_back(post, client, settings, exc)
+    if not answer.get("id"):  # an answer without the media id tells nothing: read back
+        return _read_back(post, client, settings, None)
     _published(post, client, answer.get("id"))
 
 
@@ -164,7 +191,10 @@ def _resume(post, client, settings):
 
 
 def _reconcile(post, client, settings):
-    """needs_reconcile: look for the media again, until the reconcile window ends."""
+    """needs_reconcile: look for the media again, until the reconcile window ends. When the
+    container is known PUBLISHED only the media is looked for; otherwise it is read."""
+    if post.error_code == "media_not_identified":
+        return _recovered(post, client, settings)
     _read_back(post, client, settings, None)
 
 
@@ -183,9 +213,16 @@ def _read_back(post, client, settings, failure):
     """
     try:
         code, text = ct.read_states(post, client, [post.container_id])[post.container_id]
+    except graph.AuthError:
+        raise  # acting_as marks the account; the policy keeps the post waiting for it
+    except graph.RateLimitError as exc:
+        # Throttled (often refused here, before sending): read it when the limit lifts.
+        return _wait(post, "throttled", utcnow() + timedelta(seconds=exc.retry_after or 60))
     except graph.InstagramAPIError as exc:
         log.warning("post %s: container %s unreadable after publishing (%s); looking again "
                     "later", post.id, post.container_id, exc.code)
+        return _wait_reconcile(post, settings, unknown=True)
+    if code == ct.UNKNOWN:  # Meta lags on it (100/33): after a publish that proves nothing
         return _wait_reconcile(post, settings, unknown=True)
     if code == ct.PUBLISHED:
         return _recovered(post, client, settings)
@@ -195,6 +232,8 @@ def _read_back(post, client, settings, failure):
                            message="Instagram did not publish this post: its outcome was "
                            "unknown for too long and its container was never used. Publish "
                            "it again if you still want it.")
+        if _may_still_be_publishing(post, failure, settings):
+            return _wait_reconcile(post, settings, unknown=True)
         post.status = "container_created"
         db.session.commit()
         if failure is not None:
@@ -206,12 +245,25 @@ def _read_back(post, client, settings, failure):
     _wait_processing(post, settings)
 
 
+def _may_still_be_publishing(post, failure, settings):
+    """A media_publish whose answer was lost may still be at work at Meta: a FINISHED read
+    right after it proves nothing yet. Publishing again waits until it has settled (three
+    read timeouts after the call); an answer with Meta's error code settles it at once."""
+    if failure is not None and not ct.answer_lost(failure):
+        return False
+    if post.last_publish_at is None:
+        return False
+    settle = timedelta(seconds=3 * settings.INSTAGRAM_HTTP_READ_TIMEOUT)
+    return utcnow() - post.last_publish_at < settle
+
+
 def _recovered(post, client, settings):
     """The container is PUBLISHED: find the media it became, or say it is not known yet."""
     media, found = recovery.identify(post, client)
     if media is not None:
         return _published(post, client, str(media["id"]), media)
     post.status = "needs_reconcile"
+    post.items = [{**i, "status": ct.PUBLISHED} for i in post.items]
     post.wait_reason = "media_not_identified"
     post.error_code, post.error_subcode = "media_not_identified", None
     post.error_category = "reconciling"
@@ -275,7 +327,7 @@ def fill_permalink(post, client):
 
 def _ready(post):
     post.status = "container_created"
-    post.ready_at = post.ready_at or utcnow()
+    post.ready_at = utcnow()
     post.next_check_at = None
     post.wait_reason = None
     db.session.commit()
@@ -286,8 +338,8 @@ def _single_index(post):
 
 
 def _container_failed(post, failure, settings):
-    """ERROR or EXPIRED: a new container when Meta's answer says so (once per item), else
-    the post ends with the reason in words (lessons 17)."""
+    """ERROR or EXPIRED: a new container when a new one can fix it (a few times per item),
+    else the post ends with the reason in words (lessons 17)."""
     index = failure.item_index
     renewed = False
     if failure.renewable and index is None:  # the carousel parent: its children stay good
@@ -298,20 +350,28 @@ def _container_failed(post, failure, settings):
             post.container_id = None
             post.status = "processing"
             renewed = True
+        tries = done + 1
     elif failure.renewable:
         renewed = ct.renew_item(post, index, settings)
+        tries = post.items[index].get("renewals", 0) + (0 if renewed else 1)
         if renewed:
             post.status = "pending"
+    else:
+        tries = 1
     if renewed:
-        post.wait_reason = "new_container"
         post.next_check_at = None
+        post.wait_reason = "new_container"
+        if failure.subcode == ct.DOWNLOAD_FAILED:  # spaced, as for a failed download
+            delay = DOWNLOAD_RETRY_DELAYS[min(tries, len(DOWNLOAD_RETRY_DELAYS)) - 1]
+            post.wait_reason = "download_retry"
+            post.next_check_at = utcnow() + timedelta(seconds=delay)
         db.session.commit()
         log.info("post %s: container %s, making a new one", post.id, failure)
         return
     _finish(post, "expired" if failure.status_code == ct.EXPIRED else "failed",
             code=f"container_{failure.status_code}".lower(),
             subcode=None if failure.subcode is None else str(failure.subcode),
-            message=failure.message(), category=failure.category)
+            message=failure.message(tries), category=failure.category)
 
 
 # --------------------------------------------------------------------------- waiting
@@ -359,13 +419,19 @@ def _wait_reconcile(post, settings, unknown=False):
     now = utcnow()
     started = post.publish_started_at or now
     if post.reconcile_until is not None and now >= post.reconcile_until:
+        hours = f"{settings.INSTAGRAM_RECONCILE_HOURS:g}"
         if post.status == "publishing":
             post.status = "needs_reconcile"
             post.error_code, post.error_category = "outcome_unknown", "reconciling"
             post.error_message = ("Instagram did not tell whether this post was published, "
-                                  f"for {settings.INSTAGRAM_RECONCILE_HOURS:g} hours. Check the "
+                                  f"for {hours} hours; the platform stopped asking. Check the "
                                   "account before publishing it again.")
+        elif post.error_code == "media_not_identified":
+            post.error_message = ("Instagram published this post, but the media it became "
+                                  f"could not be told apart from others within {hours} hours; "
+                                  "the platform stopped looking. It was not published twice.")
         post.next_check_at = None
+        post.wait_reason = None
         db.session.commit()
         return
     delay = timing.reconcile_delay((now - started).total_seconds())
@@ -377,8 +443,10 @@ def _on_error(post, exc, settings):
     """The error policy, by what the error means for this post now."""
     db.session.rollback()
     if post.status in ("publishing", "needs_reconcile"):
+        if isinstance(exc, graph.AuthError):
+            return _account_unusable(post, None, settings)
         # Whatever failed, the outcome is unknown until the container is read.
-        return _wait_reconcile(post, settings, unknown=True)
+        return _wait_reconcile(post, settings, unknown=post.status == "publishing")
     if isinstance(exc, graph.RateLimitError):
         return _wait_for_meta(post, "throttled", exc.retry_after or 60, exc)
     if isinstance(exc, graph.NotReadyError):
@@ -393,11 +461,23 @@ def _on_error(post, exc, settings):
                               max(exc.retry_after or 0, timing.backoff(waited)), exc)
     if isinstance(exc, graph.MediaError) and exc.code == 9004 and post.status == "pending":
         return _download_failed(post, exc, settings)
+    if isinstance(exc, graph.ContainerExpiredError) and post.status == "pending":
+        # Meta failed creating it (-1/2207032, 2207053): create it again, a few times.
+        return _creation_failed(post, exc, settings)
     if isinstance(exc, graph.ContainerExpiredError) and post.container_id:
         return _container_failed(post, ct.ContainerFailed(
             _single_index(post), ct.EXPIRED, exc.message), settings)
     _finish(post, "expired" if isinstance(exc, graph.ContainerExpiredError) else "failed",
             exc=exc)
+
+
+def _creation_failed(post, exc, settings):
+    index = next((n for n, i in enumerate(post.items) if not i.get("container_id")), 0)
+    if ct.renew_item(post, index, settings):
+        return _wait(post, "new_container", utcnow() + timedelta(seconds=5))
+    _finish(post, "failed", exc=exc, message=(
+        f"Instagram failed to create the media container "
+        f"{settings.INSTAGRAM_CONTAINER_RETRIES + 1} times: {exc.user_message or exc.message}"))
 
 
 def _download_failed(post, exc, settings):
@@ -434,8 +514,35 @@ def _finish(post, status, *, exc=None, code=None, subcode=None, message=None,
     post.error_code, post.error_subcode, post.error_message = code, subcode, message
     db.session.commit()
     log.info("post %s %s: %s", post.id, status, code)
-    if status in ("failed", "expired"):
+    if status in ("failed", "expired", "missed"):
         signals.post_failed.send(current_app._get_current_object(), post=post)
+
+
+def mark_missed(post, grace):
+    """A scheduled post whose time passed while the platform could not publish it: not
+    published late beyond the grace period, and the user is told."""
+    minutes = int(grace.total_seconds() // 60)
+    _finish(post, "missed", code="missed", category="missed", message=(
+        f"This post was due at {post.publish_at.isoformat()} but could not go out within "
+        f"{minutes} minutes of its time (the platform was not running, or Instagram was "
+        "unavailable or limiting the account); it was not published. Schedule it again."))
+
+
+def _held_by_gate(post, client, settings):
+    """A scheduled post waits for its time, its turn and the publishing limit (gate.py)."""
+    decision = gate.decide(post, client, settings)
+    if decision.action is None:
+        return False
+    if decision.action == "wait":
+        _wait(post, decision.reason, decision.at)
+    elif decision.action == "missed":
+        mark_missed(post, decision.grace)
+    elif decision.action == "requeue":
+        scheduling.schedule(post, decision.at, "publishing_limit")
+    else:
+        _finish(post, "failed", code=decision.error.code, category="publish_limit",
+                message=decision.error.message)
+    return True
 
 
 def stop_with_internal_error(post, record):

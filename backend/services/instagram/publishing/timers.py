@@ -5,6 +5,7 @@ whose timer was in another process or was lost with a restart. A timer only trig
 same leased work as the job, so a timer and the job never both work on a post.
 """
 from backend.extensions import scheduler
+from backend.models import utcnow
 
 
 def schedule(post, work):
@@ -12,5 +13,6 @@ def schedule(post, work):
     in this process (the periodic job will find the post)."""
     if post.next_check_at is None:
         return False
-    return scheduler.run_once_at(f"instagram_post_{post.id}", work, post.next_check_at,
-                                 post.id)
+    # A time already past runs now (APScheduler would drop it as a missed run).
+    when = max(post.next_check_at, utcnow())
+    return scheduler.run_once_at(f"instagram_post_{post.id}", work, when, post.id)

@@ -1,0 +1,146 @@
+"""Request and response schemas of drafts, schedules, the calendar and best times."""
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from backend.services.instagram.core.registry import RowId
+from backend.services.instagram.publishing.calendar import STATES
+from backend.services.instagram.publishing.schemas import (PUBLISH_AT, WHEN_LIMITED,
+                                                           CarouselItem, PostOut,
+                                                           PreviewRequest, UserTag)
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class DraftRequest(PreviewRequest):
+    """A post saved without publishing: any publish body plus its `type`."""
+
+    account_id: RowId
+
+
+class DraftPatch(BaseModel):
+    """Fields to change in a draft; `null` removes a field."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["feed", "story", "reel"] | None = None
+    account_id: RowId | None = None
+    image_url: str | None = None
+    video_url: str | None = None
+    upload_token: str | None = None
+    caption: str | None = None
+    hashtags: list[str] | None = None
+    user_tags: list[UserTag] | None = None
+    collaborators: list[str] | None = None
+    location_id: str | None = None
+    alt_text: str | None = None
+    items: list[CarouselItem] | None = None
+    cover_url: str | None = None
+    thumb_offset: int | None = None
+    share_to_feed: bool | None = None
+    audio_name: str | None = None
+
+
+class DraftEnvelope(BaseModel):
+    draft: PostOut
+
+
+class DraftList(BaseModel):
+    drafts: list[PostOut]
+
+
+class DraftListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    account_id: RowId | None = None
+
+
+class PublishDraftRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    publish_at: str | None = PUBLISH_AT
+    when_limited: Literal["refuse", "queue"] | None = WHEN_LIMITED
+
+
+class RescheduleRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    publish_at: str = Field(description="An ISO 8601 time with its offset, `next_slot` or "
+                                        "`best`.")
+    when_limited: Literal["refuse", "queue"] | None = WHEN_LIMITED
+
+
+class PostingScheduleRequest(BaseModel):
+    """The account's queue: its time zone, slots per weekday (local HH:MM) and spacing."""
+
+    model_config = ConfigDict(extra="forbid")
+    timezone: str | None = Field(None, description="IANA name, e.g. Europe/Paris.")
+    slots: dict[Weekday, list[str]] | None = Field(
+        None, description="e.g. {\"mon\": [\"09:00\", \"18:30\"]}; weekdays left out have none.")
+    min_spacing_minutes: int | None = Field(None, ge=0, le=1440)
+
+    @field_validator("slots")
+    @classmethod
+    def _not_too_many(cls, value):
+        if value and sum(len(v) for v in value.values()) > 24 * 7:
+            raise ValueError("at most 24 slots a day")
+        return value
+
+
+class PostingScheduleOut(BaseModel):
+    account_id: int
+    timezone: str
+    slots: dict[Weekday, list[str]]
+    min_spacing_minutes: int
+    custom: bool = Field(description="False while the account uses the platform's default "
+                                     "slots (INSTAGRAM_DEFAULT_POSTING_SLOTS).")
+
+
+class BestTimesQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    count: int = Field(5, ge=1, le=20)
+
+
+class BestTime(BaseModel):
+    weekday: Weekday
+    time: str = Field(description="Local HH:MM in the account's time zone.")
+    next_at: datetime
+    score: float | None = Field(description="0..1 relative to the best; null for fallbacks.")
+    why: str
+
+
+class BestTimesOut(BaseModel):
+    account_id: int
+    timezone: str
+    source: Literal["insights", "fallback"]
+    data: dict = Field(description="What was used: `{online_followers_days, "
+                                   "posts_with_insights, since}`.")
+    times: list[BestTime]
+    fallback_reason: str | None
+
+
+class CalendarQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    start: AwareDatetime = Field(alias="from", description="ISO 8601 with its offset.")
+    end: AwareDatetime = Field(alias="to", description="ISO 8601 with its offset.")
+    account_id: RowId | None = None
+    state: str | None = Field(None, description="Comma-separated: " + ", ".join(STATES) + ".")
+
+    @field_validator("state")
+    @classmethod
+    def _known_states(cls, value):
+        if value is None:
+            return value
+        names = [s.strip() for s in value.split(",") if s.strip()]
+        unknown = [n for n in names if n not in STATES]
+        if unknown:
+            raise ValueError(f"unknown state {unknown[0]!r}; use {', '.join(STATES)}")
+        return ",".join(names)
+
+
+class CalendarEntry(BaseModel):
+    at: datetime
+    state: Literal["draft", "scheduled", "publishing", "published", "failed", "missed"]
+    post: PostOut
+
+
+class CalendarOut(BaseModel):
+    range: dict[Literal["from", "to"], datetime]
+    entries: list[CalendarEntry]
