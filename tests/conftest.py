@@ -147,6 +147,18 @@ def authorize(live, headers, login="instagram", **sandbox_params):
     return callback, query_of(callback)["state"]
 
 
+def connect_with_test_client(client, headers, login="instagram", **sandbox_params):
+    """Connect an account with Flask's test client as the browser (it keeps the connect
+    link's cookie); the sandbox's dialog is reached over HTTP. Returns the callback's JSON."""
+    start_url = client.post("/api/sns/instagram/oauth/authorize", json={"login": login},
+                            headers=headers).get_json()["start_url"]
+    dialog = client.get(start_url).headers["Location"]
+    callback = requests.get(dialog, params=sandbox_params,
+                            allow_redirects=False).headers["Location"]
+    path = "/" + callback.split("://", 1)[1].split("/", 1)[1]
+    return client.get(path, headers={"Accept": "application/json"}).get_json()
+
+
 @pytest.fixture
 def connect_account(live):
     """Factory: connect an account through the real redirect flow; returns the account JSON."""

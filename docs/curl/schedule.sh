@@ -10,8 +10,7 @@ at() { python3 -c "import datetime,sys; t=datetime.datetime.now(datetime.timezon
 
 say "log in and connect an account"
 login
-URL=$(authorize_url instagram)
-ACCOUNT=$(curl -sfL "$URL" | json "['account']['id']")
+ACCOUNT=$(browser -sfL "$(connect_link instagram)" | json "['account']['id']")
 
 say "save a draft: it is checked, and kept even with problems"
 DRAFT=$(curl -sf -X POST "$API/drafts" -H "$AUTH" -H 'Content-Type: application/json' \

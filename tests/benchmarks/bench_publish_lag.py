@@ -24,7 +24,7 @@ from backend.extensions import db
 from backend.models import SNSPost, utcnow
 from backend.sandbox.core.server import start_sandbox
 from backend.services.instagram.publishing.jobs import process_due_posts
-from tests.conftest import make_app
+from tests.conftest import connect_with_test_client, make_app
 from tests.publishing.settle import next_due
 
 BASE = 5.0  # the platform's and the sandbox's base seconds
@@ -36,11 +36,7 @@ def connect(app, sandbox):
     client.post("/api/auth/register", json=body)
     token = client.post("/api/auth/login", json=body).get_json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
-    url = client.post("/api/sns/instagram/oauth/authorize", json={"login": "instagram"},
-                      headers=headers).get_json()["authorize_url"]
-    callback = requests.get(url, allow_redirects=False).headers["Location"]
-    path = callback.split("://", 1)[1].split("/", 1)[1]
-    account = client.get("/" + path, headers={"Accept": "application/json"}).get_json()
+    account = connect_with_test_client(client, headers)
     return client, headers, account["account"]["id"]
 
 

@@ -13,14 +13,13 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import requests
 import time_machine
 
 from backend.extensions import db
 from backend.models import SNSPost, utcnow
 from backend.sandbox.core.server import start_sandbox
 from backend.services.instagram.publishing.jobs import process_due_posts
-from tests.conftest import make_app
+from tests.conftest import connect_with_test_client, make_app
 
 
 def connect_accounts(app, sandbox, count):
@@ -31,13 +30,8 @@ def connect_accounts(app, sandbox, count):
     headers = {"Authorization": f"Bearer {token}"}
     ids = []
     for n in range(count):
-        url = client.post("/api/sns/instagram/oauth/authorize", json={"login": "instagram"},
-                          headers=headers).get_json()["authorize_url"]
-        callback = requests.get(url, params={"sandbox_username": f"bench_{n:03d}"},
-                                allow_redirects=False).headers["Location"]
-        path = "/" + callback.split("://", 1)[1].split("/", 1)[1]
-        ids.append(client.get(path, headers={"Accept": "application/json"})
-                   .get_json()["account"]["id"])
+        connected = connect_with_test_client(client, headers, sandbox_username=f"bench_{n:03d}")
+        ids.append(connected["account"]["id"])
     return client, headers, ids
 
 
