@@ -236,16 +236,16 @@ class GraphTransport:
 
     def _refuse_if_blocked(self, request: GraphRequest) -> None:
         """Meta extends a throttle on every further call, so wait it out without calling."""
-        for account in (request.account, APP_ACCOUNT):
-            wait = self.usage.blocked_for(usage_key(request.host, account))
-            if wait > 0:
-                log.info("%s %s%s refused locally: rate limited for %.0f s more",
-                         request.method, request.host, request.endpoint, wait)
-                raise RateLimitError(
-                    f"Rate limited by Instagram; not calling {request.host} for {wait:.0f} s",
-                    retry_after=wait, reason="blocked_locally",
-                    user_message="Instagram asked us to slow down. Calls resume automatically "
-                                 "shortly.")
+        wait = self.usage.blocked_for_any([usage_key(request.host, account)
+                                           for account in (request.account, APP_ACCOUNT)])
+        if wait > 0:
+            log.info("%s %s%s refused locally: rate limited for %.0f s more",
+                     request.method, request.host, request.endpoint, wait)
+            raise RateLimitError(
+                f"Rate limited by Instagram; not calling {request.host} for {wait:.0f} s",
+                retry_after=wait, reason="blocked_locally",
+                user_message="Instagram asked us to slow down. Calls resume automatically "
+                             "shortly.")
 
     def _track_usage(self, request: GraphRequest, usage: Usage | None) -> None:
         if usage is None:
