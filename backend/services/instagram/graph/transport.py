@@ -220,7 +220,8 @@ class GraphTransport:
             body = None
         if response.ok and isinstance(body, dict) and not _is_error_body(body):
             self.breaker.record_success(request.host)
-            self._report(request, attempt, duration, response.status_code, None, usage)
+            self._report(request, attempt, duration, response.status_code, None, usage,
+                         response.headers.get("x-fb-trace-id"))
             return body
         error = error_from_response(response, request.secrets)
         if counts_as_failure(error):
@@ -260,17 +261,25 @@ class GraphTransport:
 
     def _report(self, request: GraphRequest, attempt: int, duration: float,
                 status: int | None, error: InstagramAPIError | None,
-                usage: Usage | None) -> None:
+                usage: Usage | None, fbtrace_id: str | None = None) -> None:
         """One log line and one observer record per attempt that was sent."""
         with self._calls_lock:
             self._calls += 1
         suffix = "" if error is None else (
             f" {error.category} code={error.code} subcode={error.subcode}"
             f" fbtrace_id={error.fbtrace_id}")
-        log.log(logging.DEBUG if error is None else logging.INFO,
-                "%s %s%s -> %s in %.3fs (attempt %d)%s", request.method, request.host,
-                request.endpoint, status if status is not None else "no response", duration,
-                attempt, suffix)
+        # The endpoint has ids as {id} and no query string: no token can be in it.
+        log.info("%s %s%s -> %s in %.3fs (attempt %d)%s", request.method, request.host,
+                 request.endpoint, status if status is not None else "no response", duration,
+                 attempt, suffix, extra={
+                     "graph_method": request.method, "graph_host": request.host,
+                     "graph_endpoint": request.endpoint, "graph_status": status,
+                     "duration_ms": round(duration * 1000, 2), "attempt": attempt,
+                     "code": getattr(error, "code", None),
+                     "subcode": getattr(error, "subcode", None),
+                     "category": getattr(error, "category", None),
+                     "fbtrace_id": getattr(error, "fbtrace_id", None) or fbtrace_id,
+                     "usage_percent": None if usage is None else usage.max_percent})
         if self.observer is None:
             return
         record = CallRecord(request.method, request.host, request.endpoint, status, duration,
