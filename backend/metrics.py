@@ -15,7 +15,7 @@ import threading
 
 from flask import Response, current_app, request
 from prometheus_client import (REGISTRY, CollectorRegistry, Counter, Histogram,
-                               multiprocess)
+                               disable_created_metrics, multiprocess)
 from prometheus_client.exposition import choose_encoder
 
 from backend.errors import error_response
@@ -48,6 +48,8 @@ def host_metrics() -> HostMetrics:
     global _metrics
     with _lock:
         if _metrics is None:
+            # No *_created series: they double the series and multiprocess mode drops them.
+            disable_created_metrics()
             _metrics = HostMetrics()
         return _metrics
 

@@ -11,6 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from backend.app import create_app, start_background_jobs, upgrade_database
 from backend.extensions import scheduler
 from backend.logging_setup import RedactingJsonFormatter, RequestContextFilter, configure_logging
+from tests.prom import sample
 
 REMOTE = {"REMOTE_ADDR": "203.0.113.9"}
 
@@ -190,3 +191,20 @@ def test_readiness_wants_the_scheduler_running_in_this_process(tmp_path, sandbox
         assert all(job.func.__name__ == job.id for job in scheduler.scheduler.get_jobs())
     finally:
         scheduler.shutdown()
+
+
+def test_publish_outcomes_and_time_are_measured(live, live_user, connect_account,
+                                                fresh_sandbox):
+    headers = live_user()
+    account = connect_account(headers)
+    before = sample("instagram_posts_finished_total", post_type="feed", outcome="published")
+    timed = sample("instagram_post_publish_duration_seconds_count", post_type="feed")
+    image = f"{fresh_sandbox.url}/_sandbox/samples/image.jpg?w=1080&h=1350"
+    post = live.http.post(live.api("/posts"), headers=headers,
+                          json={"account_id": account["id"], "image_url": image}).json()["post"]
+    assert post["status"] == "published"
+    assert sample("instagram_posts_finished_total", post_type="feed",
+                  outcome="published") == before + 1
+    assert sample("instagram_post_publish_duration_seconds_count", post_type="feed") == timed + 1
+    text = live.http.get(f"{live.url}/metrics").text
+    assert 'instagram_graph_calls_total{endpoint="/v25.0/{id}/media_publish"' in text

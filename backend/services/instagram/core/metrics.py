@@ -126,3 +126,12 @@ class BreakerCollector:
             for state in self.STATES:
                 family.add_metric([host, state], 1.0 if state == current else 0.0)
         yield family
+
+
+def observe_finished_post(post):
+    """Count a post that reached published, failed or expired (and time a publication)."""
+    metrics = instagram_metrics()
+    metrics.posts.labels(post.post_type, post.status).inc()
+    if post.status == "published" and post.published_at and post.created_at:
+        metrics.publish_seconds.labels(post.post_type).observe(
+            max(0.0, (post.published_at - post.created_at).total_seconds()))

@@ -10,6 +10,7 @@ from backend.models import SNSAccount, utcnow
 from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.core import signals
 from backend.services.instagram.core.clients import error_record
+from backend.services.instagram.core.metrics import observe_finished_post
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
 
@@ -194,6 +195,7 @@ def _published(post, client, media_id):
             log.warning("post %s published as %s; reading its permalink failed: %s",
                         post.id, media_id, exc.code)
     db.session.commit()
+    observe_finished_post(post)
     log.info("post %s published as media %s", post.id, media_id)
 
 
@@ -236,6 +238,7 @@ def _finish(post, status, *, exc=None, code=None, subcode=None, message=None,
         post.error_category = exc.category
     post.error_code, post.error_subcode, post.error_message = code, subcode, message
     db.session.commit()
+    observe_finished_post(post)
     log.info("post %s %s: %s", post.id, status, code)
     if status in ("failed", "expired"):
         signals.post_failed.send(current_app._get_current_object(), post=post)
