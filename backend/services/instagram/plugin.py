@@ -14,7 +14,7 @@ from backend.services.instagram.core import views as core_views  # noqa: F401
 from backend.services.instagram.core.blueprint import instagram_bp
 from backend.services.instagram.core.error_handlers import handle_graph_error
 from backend.services.instagram.core.metrics import (BreakerCollector, GraphCallObserver,
-                                                     instagram_metrics)
+                                                     WaitingPostsCollector, instagram_metrics)
 from backend.services.instagram.core.runtime import InstagramRuntime, runtime, shared_store
 from backend.services.instagram.graph.breaker import CircuitBreaker
 from backend.services.instagram.graph.errors import InstagramAPIError
@@ -60,10 +60,11 @@ def setup(state):
             ttl=settings.INSTAGRAM_REJECTED_METRIC_TTL_HOURS * 3600, clock=time.time,
             store=store),
         store=store)
-    app.extensions.setdefault("metrics_collectors", []).append(
+    app.extensions.setdefault("metrics_collectors", []).extend((
         BreakerCollector(breaker, [GraphRequest("GET", url, url).host for url in (
             settings.INSTAGRAM_GRAPH_URL, settings.FACEBOOK_GRAPH_URL,
-            settings.INSTAGRAM_OAUTH_URL, settings.INSTAGRAM_RUPLOAD_URL)]))
+            settings.INSTAGRAM_OAUTH_URL, settings.INSTAGRAM_RUPLOAD_URL)]),
+        WaitingPostsCollector(app)))
     envelope.init_app(app)
     app.register_error_handler(InstagramAPIError, handle_graph_error)
     if "limiter" not in app.extensions:

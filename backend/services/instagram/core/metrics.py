@@ -8,6 +8,7 @@ at import time), in prometheus-client's default registry, which the host's /metr
 from __future__ import annotations
 
 import threading
+from datetime import timezone
 
 from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -135,3 +136,39 @@ def observe_finished_post(post):
     if post.status == "published" and post.published_at and post.created_at:
         metrics.publish_seconds.labels(post.post_type).observe(
             max(0.0, (post.published_at - post.created_at).total_seconds()))
+
+
+class WaitingPostsCollector:
+    """Posts not yet final, by status, and the age of the oldest: read from the database
+    when scraped, so "posts stuck" is one number whichever worker answers."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def collect(self):
+        from backend.extensions import db
+        from backend.models import SNSPost, utcnow
+        from backend.services.instagram.publishing.state_machine import WAITING
+        count = GaugeMetricFamily("instagram_posts_waiting",
+                                  "Posts not yet published, failed or expired", labels=["status"])
+        oldest = GaugeMetricFamily("instagram_post_oldest_waiting_seconds",
+                                   "Age of the oldest post not yet final (0 when none)")
+        try:
+            with self.app.app_context():
+                rows = db.session.execute(
+                    db.select(SNSPost.status, db.func.count(SNSPost.id),
+                              db.func.min(SNSPost.created_at))
+                    .where(SNSPost.status.in_(WAITING)).group_by(SNSPost.status)).all()
+        except Exception:  # a scrape must answer even when the database does not
+            return
+        first = None
+        found = {status: (n, created) for status, n, created in rows}
+        for status in WAITING:
+            n, created = found.get(status, (0, None))
+            count.add_metric([status], n)
+            if created is not None:
+                created = created if created.tzinfo else created.replace(tzinfo=timezone.utc)
+                first = created if first is None else min(first, created)
+        oldest.add_metric([], 0.0 if first is None else (utcnow() - first).total_seconds())
+        yield count
+        yield oldest
