@@ -51,6 +51,8 @@ def host_settings(environ=None):
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
         "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True, env),
+        # Prefix of the rate limiter's keys: deployments sharing one Redis need their own.
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX") or "platform",
         "LOG_LEVEL": env.get("LOG_LEVEL") or "INFO",
         # json, text, or auto (text on a terminal, JSON lines otherwise).
         "LOG_FORMAT": env.get("LOG_FORMAT") or "auto",

@@ -106,7 +106,7 @@ def test_every_setting_is_documented_in_env_example():
     host_keys = {"SECRET_KEY", "JWT_SECRET_KEY", "JWT_ACCESS_TOKEN_MINUTES", "DATABASE_URL",
                  "MAX_CONTENT_LENGTH", "SCHEDULER_ENABLED", "RATELIMIT_STORAGE_URI",
                  "RATELIMIT_ENABLED", "LOG_LEVEL", "PUBLIC_BASE_URL", "REDIS_URL",
-                 "LOG_FORMAT", "METRICS_ALLOW_FROM", "METRICS_TOKEN"}
+                 "LOG_FORMAT", "METRICS_ALLOW_FROM", "METRICS_TOKEN", "RATELIMIT_KEY_PREFIX"}
     assert set(KEYS) - documented == set()
     assert host_keys - documented == set()
     # Keys the platform derives (not environment variables) are not expected there.

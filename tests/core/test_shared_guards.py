@@ -23,12 +23,13 @@ HOST = "graph.instagram.com"
 def workers(tmp_path, fresh_sandbox, redis_url, redis_prefix):
     """Two apps sharing a database and a Redis prefix, with a small per-user limit."""
     apps = [make_app(tmp_path, fresh_sandbox.url, REDIS_URL=redis_url,
-                     INSTAGRAM_REDIS_PREFIX=redis_prefix, INSTAGRAM_RATE_LIMIT="5/minute",
+                     INSTAGRAM_REDIS_PREFIX=redis_prefix, RATELIMIT_KEY_PREFIX=redis_prefix,
+                     INSTAGRAM_RATE_LIMIT="5/minute",
                      INSTAGRAM_CIRCUIT_FAILURES=3, INSTANCE_PATH=str(tmp_path / f"i{n}"))
             for n in range(2)]
     yield apps
     store = runtime(apps[0]).store
-    for key in store.client.scan_iter(redis_prefix + "*"):
+    for key in store.client.scan_iter(f"*{redis_prefix}*"):
         store.client.delete(key)
     for app in apps:
         with app.app_context():
