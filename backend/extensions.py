@@ -1,10 +1,13 @@
 """Unbound extension objects (database, JWT, rate limiter, scheduler) bound by create_app."""
+import sqlite3
+
 from flask import request
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 
 from backend.identity import optional_identity
 from backend.scheduler import Scheduler
@@ -19,6 +22,19 @@ NAMING_CONVENTION = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_for_threads(dbapi_connection, _record):
+    """SQLite for a threaded server and concurrent jobs: readers do not block the writer
+    (WAL), and a writer waits its turn for up to 30 s instead of failing after 5."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
 migrate = Migrate()
 jwt = JWTManager()
 

@@ -133,7 +133,11 @@ def _one_row(job, model, row_id, work, give_up, rt, batch):
         _unexpected(job, model, row_id, lease, exc, give_up, rt)
     finally:
         db.session.rollback()
-        lease.release()
+        try:
+            lease.release()
+        except Exception:  # the lease then lapses by itself; the other rows go on
+            log.exception("%s: could not release the lease on %s %s", job,
+                          model.__tablename__, row_id)
         rt.metrics.job_row_seconds.labels(job).observe(time.monotonic() - started)
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 import requests
 from flask import current_app
+from requests.adapters import HTTPAdapter
 
 from backend.services.instagram.graph.shared_state import LocalStore, RedisStore
 
@@ -17,7 +18,7 @@ class InstagramRuntime:
     settings: dict
     cipher: object
     metrics: object
-    session: requests.Session = field(default_factory=requests.Session)
+    session: requests.Session = field(default_factory=lambda: pooled_session())
     usage: object = None
     breaker: object = None
     observer: object = None
@@ -26,6 +27,17 @@ class InstagramRuntime:
     rejected_metrics: object = None
     # Where usage, breaker and rejected metrics live: this process, or Redis (all workers).
     store: object = None
+
+
+def pooled_session(connections_per_host=64):
+    """One keep-alive pool for every request thread and job thread of the process; requests'
+    default of 10 connections per host would open and drop a connection per call beyond that
+    (the token refresh job alone has INSTAGRAM_REFRESH_CONCURRENCY calls in flight)."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=connections_per_host)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 def runtime(app=None):
