@@ -108,26 +108,35 @@ class Cluster:
         self.redis.close()
 
 
-@pytest.fixture
-def pg_database(tmp_path, sandbox):
-    """A new PostgreSQL database migrated to head (what `flask db upgrade` does per deploy)."""
-    if not (PG_URL and REDIS_URL_TEST):
-        pytest.skip("needs DATABASE_URL_TEST (PostgreSQL) and REDIS_URL_TEST (.ci/run starts "
-                    "both)")
+def migrated_database(server_url, tmp_path, sandbox_url):
+    """A new database on the PostgreSQL server of `server_url`, migrated to head (what
+    `flask db upgrade` does per deploy); returns (url, drop)."""
     name = f"mw_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    url = server_url.rsplit("/", 1)[0] + f"/{name}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path / "m"),
-                      "SECRET_KEY": "m" * 40, "INSTAGRAM_SANDBOX_URL": sandbox.url})
+                      "SECRET_KEY": "m" * 40, "INSTAGRAM_SANDBOX_URL": sandbox_url})
     upgrade_database(app)
     with app.app_context():
         db.engine.dispose()
+
+    def drop():
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return url, drop
+
+
+@pytest.fixture
+def pg_database(tmp_path, sandbox):
+    if not (PG_URL and REDIS_URL_TEST):
+        pytest.skip("needs DATABASE_URL_TEST (PostgreSQL) and REDIS_URL_TEST (.ci/run starts "
+                    "both)")
+    url, drop = migrated_database(PG_URL, tmp_path, sandbox.url)
     yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop()
 
 
 @pytest.fixture
