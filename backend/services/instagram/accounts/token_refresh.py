@@ -46,9 +46,7 @@ def refresh_account(account):
                              code="token_too_young", details={"refresh_after": ready})
     held = token_store.load(account)
     client = token_store.client_for(account, held)
-    # End the read transaction: no database connection is held while Meta answers, so many
-    # refreshes in flight need few connections (the compare-and-set write needs none held).
-    db.session.commit()
+    _end_read_transaction()
     metrics = runtime().metrics
     try:
         fresh = client.refresh_access_token(held.value)
@@ -73,6 +71,18 @@ def refresh_account(account):
     return {"account_id": account.id, "refreshed": True,
             "token_expires_at": account.token_expires_at,
             "message": "The token was refreshed."}
+
+
+def _end_read_transaction():
+    """Give the connection back while Meta answers, so many refreshes in flight need few
+    connections (the compare-and-set write needs none held); what was read stays loaded,
+    instead of being read again for the write."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def refresh_now(account):
