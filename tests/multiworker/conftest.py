@@ -20,7 +20,6 @@ from tests.conftest import REDIS_URL_TEST, TOKEN_KEY, authorize, register_and_lo
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PG_URL = os.environ.get("DATABASE_URL_TEST")
-pytestmark = pytest.mark.multiworker
 
 
 def _free_port():

@@ -4,11 +4,12 @@ scheduler; /metrics sums the workers; --preload hands the scheduler to the worke
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.multiworker.conftest import sandbox_counter
 
-pytestmark = __import__("pytest").mark.multiworker
+pytestmark = pytest.mark.multiworker
 
 
 def fetch_all(cluster, urls, headers):
