@@ -208,3 +208,28 @@ def test_publish_outcomes_and_time_are_measured(live, live_user, connect_account
     assert sample("instagram_post_publish_duration_seconds_count", post_type="feed") == timed + 1
     text = live.http.get(f"{live.url}/metrics").text
     assert 'instagram_graph_calls_total{endpoint="/v25.0/{id}/media_publish"' in text
+    usage = {s.labels["account"] for f in text_string_to_metric_families(text)
+             for s in f.samples if s.name == "instagram_graph_usage_percent"}
+    # Meta's usage headers, by app ("app") or Instagram account id.
+    assert "app" in usage or any(a.isdigit() for a in usage)
+
+
+def test_scheduled_jobs_are_named_timed_counted_and_quiet(app, caplog):
+    from backend.scheduler import Scheduler
+    jobs = Scheduler()
+    jobs.init_app(app)
+    seen = []
+    jobs.add_job("demo_job", lambda a: seen.append(a) or {"done": 1}, minutes=5)
+    jobs.add_job("broken_job", lambda a: 1 / 0, minutes=5)
+    runs = {job.id: job for job in jobs.scheduler.get_jobs()}
+    assert runs["demo_job"].name == "demo_job" and runs["demo_job"].func.__name__ == "demo_job"
+    ok_before = sample("background_job_runs_total", job="demo_job", outcome="ok")
+    with caplog.at_level(logging.DEBUG, logger="backend.scheduler"):
+        runs["demo_job"].func()
+        runs["broken_job"].func()  # logged and counted, never raised into APScheduler
+    assert seen == [app]
+    assert sample("background_job_runs_total", job="demo_job", outcome="ok") == ok_before + 1
+    assert sample("background_job_runs_total", job="broken_job", outcome="error") >= 1
+    assert sample("background_job_duration_seconds_count", job="demo_job") >= 1
+    levels = {r.getMessage().split(" ")[1]: r.levelname for r in caplog.records}
+    assert levels == {"demo_job": "DEBUG", "broken_job": "ERROR"}

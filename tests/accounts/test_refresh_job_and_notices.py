@@ -35,6 +35,7 @@ def test_two_workers_refresh_each_due_token_exactly_once(app, live, live_user,
     ids = [connect_account(headers, username=f"shop{n}")["id"] for n in range(6)]
     before = versions(app)
     calls = total("instagram_graph_calls_total", endpoint=REFRESH)
+    refreshed = total("instagram_token_refresh_total", outcome="refreshed")
     results = []
     # Eleven days on, every 60-day token has fewer than 50 days left: all are due.
     with time_machine.travel(utcnow() + timedelta(days=11), tick=False):
@@ -46,6 +47,7 @@ def test_two_workers_refresh_each_due_token_exactly_once(app, live, live_user,
             worker.join()
         assert total("instagram_graph_calls_total", endpoint=REFRESH) - calls == len(ids)
         assert sum(r["refreshed"] for r in results) == len(ids)
+        assert total("instagram_token_refresh_total", outcome="refreshed") - refreshed == 6
         after = versions(app)
         assert all(after[i] == before[i] + 1 for i in ids)
         # A later run of the same cycle finds nothing due.
