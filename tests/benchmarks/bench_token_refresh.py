@@ -109,6 +109,8 @@ def main():
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=None)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--pool-size", type=int, default=None,
+                        help="SQLAlchemy pool size (default: SQLAlchemy's 5 + 10 overflow)")
     args = parser.parse_args()
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
@@ -124,6 +126,10 @@ def main():
         overrides = {"INSTAGRAM_RATE_LIMIT": "1000000/minute", "LOG_LEVEL": "WARNING"}
         if args.database_url:
             overrides["SQLALCHEMY_DATABASE_URI"] = fresh_postgres(args.database_url)
+        if args.pool_size:
+            overrides["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True,
+                                                      "pool_size": args.pool_size,
+                                                      "max_overflow": args.pool_size}
         if args.concurrency:
             overrides["INSTAGRAM_REFRESH_CONCURRENCY"] = args.concurrency
         app = make_app(Path(tmp), sandbox_url, **overrides)

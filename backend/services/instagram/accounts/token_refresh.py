@@ -172,8 +172,9 @@ def refresh_due_tokens(app):
                             before_each=app_budget,
                             concurrency=settings.INSTAGRAM_REFRESH_CONCURRENCY)
     expiring = warn_expiring(app)
-    failed = sum(v for k, v in outcomes.items() if k not in ("refreshed", "busy", "not_due"))
-    if any(k not in ("busy", "not_due") for k in outcomes) or expiring:
+    failed = sum(v for k, v in outcomes.items()
+                 if k not in ("refreshed", "busy", "not_due", "deferred"))
+    if any(k not in ("busy", "not_due") for k in outcomes) or expiring:  # else DEBUG only
         shown = dict(outcomes, **({"expiring": expiring} if expiring else {}))
         log.info("token refresh job: %s", shown)
     return {"refreshed": outcomes["refreshed"], "failed": failed, "outcomes": dict(outcomes),
