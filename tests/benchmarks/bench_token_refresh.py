@@ -95,12 +95,17 @@ def refresh_calls(url, big):
 
 
 def fresh_postgres(url):
+    """A new database on the server of `url`; returns (its url, a function dropping it)."""
     name = f"bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.rsplit("/", 1)[0] + f"/{name}"
+
+    def drop():
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return url.rsplit("/", 1)[0] + f"/{name}", drop
 
 
 def main():
@@ -124,8 +129,9 @@ def main():
                   json={"path": COUNTED, "latency_ms": 0, "times": big})
     with tempfile.TemporaryDirectory() as tmp:
         overrides = {"INSTAGRAM_RATE_LIMIT": "1000000/minute", "LOG_LEVEL": "WARNING"}
+        drop = None
         if args.database_url:
-            overrides["SQLALCHEMY_DATABASE_URI"] = fresh_postgres(args.database_url)
+            overrides["SQLALCHEMY_DATABASE_URI"], drop = fresh_postgres(args.database_url)
         if args.pool_size:
             overrides["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True,
                                                       "pool_size": args.pool_size,
@@ -150,6 +156,8 @@ def main():
         with app.app_context():
             versions = db.session.execute(db.select(SNSAccount.token_version)).scalars().all()
             db.engine.dispose()
+        if drop is not None:
+            drop()
     stop.set()
     process.join(timeout=10)
     floor = args.accounts * args.latency_ms / 1000 / in_flight
