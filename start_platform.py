@@ -65,7 +65,7 @@ def main(argv=None):
     app = create_app()
     upgrade_database(app)
     start_background_jobs(app)
-    log.info("platform on http://%s:%d (health: /health, API: /api/sns/instagram)",
+    log.info("platform on http://%s:%d (health: /health/ready, API: /api/sns/instagram)",
              args.host, args.port)
     try:
         run_simple(args.host, args.port, app, threaded=True, use_reloader=False)

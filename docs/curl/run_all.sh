@@ -14,7 +14,7 @@ env -u INSTAGRAM_APP_ID python start_platform.py --port "$PORT" --sandbox-port "
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do
-  curl -sf "$BASE/health" >/dev/null 2>&1 && break
+  curl -sf "$BASE/health/ready" >/dev/null 2>&1 && break
   kill -0 $pid 2>/dev/null || { cat "$work/platform.log"; exit 1; }
   sleep 0.2
 done

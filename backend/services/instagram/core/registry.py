@@ -5,11 +5,11 @@ import re
 from dataclasses import dataclass, field
 
 from flask import request
-from flask_jwt_extended import verify_jwt_in_request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from backend.errors import APIError
+from backend.identity import require_jwt
 
 REF = "#/components/schemas/{model}"
 
@@ -50,7 +50,8 @@ class Registry:
             def wrapper(*args, **kwargs):
                 if endpoint.auth:
                     # Who asks comes before what is asked: no JWT is a 401, never a 422.
-                    verify_jwt_in_request()
+                    # The limiter's key function decoded it already; it is not decoded twice.
+                    require_jwt()
                 if endpoint.query is not None:
                     kwargs["query"] = validate(endpoint.query, request.args.to_dict(), "query")
                 if endpoint.body is not None:
@@ -87,6 +88,7 @@ class ErrorBody(BaseModel):
     code: str
     message: str
     details: dict = {}
+    request_id: str | None = None
 
 
 class ErrorEnvelope(BaseModel):

@@ -70,7 +70,7 @@ def sync_insights(app):
     for account_id in due_accounts(now):
         _sync_account(account_id, now, settings, budget, stats)
     for outcome, count in stats.items():
-        rt.metrics.inc("instagram_insights_sync_total", count, outcome=outcome)
+        rt.metrics.insights_sync.labels(outcome).inc(count)
     if stats:
         log.info("insights sync: %s", dict(stats))
     return dict(stats)
