@@ -78,6 +78,7 @@ class InstagramSettings(BaseSettings):
     INSTAGRAM_JOB_MAX_FAILURES: int = Field(3, gt=0)
     INSTAGRAM_SYNC_PUBLISH_TIMEOUT: float = Field(10.0, ge=0)
     INSTAGRAM_PUBLISH_POLL_SECONDS: int = Field(5, gt=0)
+    INSTAGRAM_PUBLISH_CONCURRENCY: int = Field(8, ge=1, le=64)
     INSTAGRAM_PUBLISH_DEADLINE_MINUTES: int = Field(20, gt=0)
     INSTAGRAM_PUBLISH_WAIT_HOURS: float = Field(6.0, gt=0)
     INSTAGRAM_RECONCILE_HOURS: float = Field(48.0, gt=0)
