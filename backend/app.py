@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, jsonify
 from sqlalchemy import text
 
-from backend import auth, errors
+from backend import auth, errors, home
 from backend.config import host_settings
 from backend.extensions import db, jwt, limiter, migrate, scheduler
 from backend.logging_setup import configure_logging
@@ -43,6 +43,7 @@ def create_app(config=None):
     # The Instagram integration: registration alone sets it up.
     from backend.services.instagram import instagram_bp
     app.register_blueprint(instagram_bp)
+    home.init_app(app)
     return app
 
 

@@ -68,6 +68,20 @@ class SandboxServer:
     def base_urls(self):
         return base_urls(self.url)
 
+    def keep_state(self, state_file, reset=False):
+        """Load the state saved in `state_file` (unless `reset`) and keep it there from now on.
+        Call it before serving."""
+        self.saver = open_state(self.state, state_file, reset=reset)
+        self.app.teardown_request(self.saver.mark_dirty)
+        self.saver.start()
+
+    def start_thread(self):
+        """Serve in a daemon thread."""
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       name=f"graph-api-sandbox:{self.server.port}",
+                                       daemon=True)
+        self.thread.start()
+
     @property
     def state_file(self):
         """The file the state is kept in, or None (memory only)."""
@@ -98,18 +112,17 @@ class SandboxServer:
 
 
 def make_sandbox_server(host, port, settings=None, quiet=False, state_file=None,
-                        reset_state=False):
-    """A sandbox bound to host:port, not serving yet. With `state_file`, its state is loaded
-    from that file (unless `reset_state`) and saved there on change and at shutdown."""
+                        reset_state=False, fd=None):
+    """A sandbox bound to host:port (or on the listening socket `fd`), not serving yet. With
+    `state_file`, its state is loaded from that file (unless `reset_state`) and saved there
+    on change and at shutdown."""
     app = create_sandbox_app(settings)
     handler = QuietRequestHandler if quiet else RedactingRequestHandler
-    server = make_server(host, port, app, threaded=True, request_handler=handler)
-    saver = None
+    server = make_server(host, port, app, threaded=True, request_handler=handler, fd=fd)
+    sandbox = SandboxServer(app, server)
     if state_file is not None:
-        saver = open_state(app.extensions[EXTENSION].state, state_file, reset=reset_state)
-        app.teardown_request(saver.mark_dirty)
-        saver.start()
-    return SandboxServer(app, server, saver=saver)
+        sandbox.keep_state(state_file, reset=reset_state)
+    return sandbox
 
 
 def start_sandbox(host="127.0.0.1", port=0, state_file=None, reset_state=False, **settings):
@@ -119,10 +132,7 @@ def start_sandbox(host="127.0.0.1", port=0, state_file=None, reset_state=False, 
     """
     sandbox = make_sandbox_server(host, port, settings, quiet=True, state_file=state_file,
                                   reset_state=reset_state)
-    sandbox.thread = threading.Thread(target=sandbox.server.serve_forever, args=(0.05,),
-                                      name=f"graph-api-sandbox:{sandbox.server.port}",
-                                      daemon=True)
-    sandbox.thread.start()
+    sandbox.start_thread()
     return sandbox
 
 
