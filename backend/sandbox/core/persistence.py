@@ -137,7 +137,7 @@ def open_state(state, path, reset=False):
     if data is not None:
         try:
             state.restore(data)
-        except (KeyError, TypeError, ValueError) as exc:
+        except Exception as exc:  # whatever the file holds, the sandbox starts
             aside = state_file.set_aside()
             state.reset()
             log.warning("sandbox: the state in %s could not be restored (%s: %s); starting "

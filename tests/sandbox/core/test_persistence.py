@@ -135,3 +135,17 @@ def test_without_a_state_file_nothing_is_written(tmp_path, monkeypatch):
     finally:
         sandbox.shutdown()
     assert os.listdir(tmp_path) == []
+
+
+def test_a_snapshot_that_cannot_be_restored_is_set_aside_too(state_path, caplog):
+    state_path.parent.mkdir(parents=True)
+    state_path.write_text(json.dumps({"format": 1, "clock_offset_seconds": "soon",
+                                      "accounts": [], "tokens": {}}))
+    with caplog.at_level(logging.WARNING, logger="backend.sandbox.core.persistence"):
+        sandbox = start_sandbox(port=0, state_file=str(state_path))
+    try:
+        assert (state_path.parent / "sandbox_state.json.unreadable").exists()
+        assert "could not be restored" in caplog.text
+        assert sandbox.state.clock.offset.total_seconds() == 0
+    finally:
+        sandbox.shutdown()
