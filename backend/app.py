@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from backend import auth, errors, health, metrics, notifications, request_log
+from backend import auth, errors, health, home, metrics, notifications, request_log
 from backend.config import host_settings
 from backend.extensions import db, jwt, limiter, migrate, scheduler
 from backend.logging_setup import configure_logging
@@ -48,6 +48,7 @@ def create_app(config=None):
     # The Instagram integration: registration alone sets it up.
     from backend.services.instagram import instagram_bp
     app.register_blueprint(instagram_bp)
+    home.init_app(app)
     return app
 
 

@@ -94,7 +94,7 @@ def test_meta_messages_echoing_secrets_are_redacted_everywhere(rsps, ig):
 
 
 @pytest.mark.parametrize("method,url,call", [
-    ("POST", f"{OAUTH}/oauth/access_token", lambda c: c.authenticate(CODE, "https://a/cb")),
+    ("POST", f"{OAUTH}/oauth/access_token", lambda c: c.exchange_code(CODE, "https://a/cb")),
     ("GET", f"{IG}/access_token", lambda c: c.exchange_long_lived_token(SHORT_TOKEN)),
     ("GET", f"{IG}/{V}/me", lambda c: c.get_account_info()),
 ])
@@ -119,7 +119,7 @@ def test_logs_at_debug_hold_no_secret_and_one_line_per_call(rsps, make_client, c
     rsps.add(responses.GET, f"{FB}/{V}/{IG_USER}", status=400,
              json=meta_error(190, 463, message=f"expired {TOKEN}"))
     rsps.add(responses.GET, f"{FB}/{V}/debug_token", json={"data": {"is_valid": True}})
-    make_client(token=None).authenticate(CODE, "https://a/cb")
+    make_client(token=None).exchange_code(CODE, "https://a/cb")
     make_client().exchange_long_lived_token(SHORT_TOKEN)
     facebook = make_client("facebook")
     with pytest.raises(AuthError):

@@ -7,7 +7,7 @@ import time_machine
 
 from backend.extensions import db
 from backend.models import SNSAccount, SNSAnalytics, utcnow
-from backend.services.instagram.insights import catalogue
+from backend.services.instagram.graph import insights_catalogue as catalogue
 from tests.publishing.test_publish_e2e import Publisher
 
 pytestmark = pytest.mark.e2e

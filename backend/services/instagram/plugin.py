@@ -21,7 +21,7 @@ from backend.services.instagram.graph.redaction import install_record_redaction
 from backend.services.instagram.graph.usage import UsageTracker
 from backend.services.instagram.graph.wire import GraphRequest
 from backend.services.instagram.insights import routes as insight_routes  # noqa: F401
-from backend.services.instagram.insights.catalogue import RejectedMetrics
+from backend.services.instagram.graph.insights_catalogue import RejectedMetrics
 from backend.services.instagram.insights.jobs import sync_insights
 from backend.services.instagram.media import routes as media_routes  # noqa: F401
 from backend.services.instagram.publishing import routes as publishing_routes  # noqa: F401

@@ -17,7 +17,7 @@ from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
 from backend.services.instagram.graph.usage import APP_ACCOUNT
 from backend.services.instagram.insights.account_insights import fetch_and_store as fetch_account
-from backend.services.instagram.insights.catalogue import DEFAULT_ACCOUNT_METRICS
+from backend.services.instagram.graph.insights_catalogue import DEFAULT_ACCOUNT_METRICS
 from backend.services.instagram.insights.media_insights import fetch_and_store, post_target
 
 log = logging.getLogger(__name__)
