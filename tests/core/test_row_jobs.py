@@ -1,29 +1,12 @@
 """The one failure policy of jobs on leased rows: skip held rows, stop a failing row in time."""
 import logging
 
-import pytest
 
 from backend.extensions import db
-from backend.models import SNSAccount, SNSPost, User, utcnow
+from backend.models import SNSPost
 from backend.services.instagram.core.leases import claim
 from backend.services.instagram.core.row_jobs import StopRows, work_on_rows
 from tests.prom import sample
-
-
-@pytest.fixture
-def post_ids(app):
-    with app.app_context():
-        user = User(email="r@b.co", password_hash="x")
-        db.session.add(user)
-        db.session.flush()
-        account = SNSAccount(user_id=user.id, platform_user_id="1", connected_at=utcnow())
-        db.session.add(account)
-        db.session.flush()
-        posts = [SNSPost(user_id=user.id, account_id=account.id, post_type="feed")
-                 for _ in range(3)]
-        db.session.add_all(posts)
-        db.session.commit()
-        return [p.id for p in posts]
 
 
 def test_one_failing_row_never_stops_the_others_and_ends_after_n_failures(
