@@ -4,10 +4,9 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, jsonify
-from sqlalchemy import text
+from flask import Flask
 
-from backend import auth, errors
+from backend import auth, errors, health, home, metrics, notifications, request_log
 from backend.config import host_settings
 from backend.extensions import db, jwt, limiter, migrate, scheduler
 from backend.inputs import SafeJSONProvider
@@ -28,23 +27,30 @@ def create_app(config=None):
     app.config.from_mapping({k: v for k, v in host_settings().items() if v is not None})
     app.config.update(config)
     os.makedirs(app.instance_path, exist_ok=True)
-    configure_logging(app.config.get("LOG_LEVEL", "INFO"))
+    configure_logging(app.config.get("LOG_LEVEL", "INFO"), app.config.get("LOG_FORMAT"))
     _default_database(app)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
     _default_secrets(app)
     app.json.sort_keys = False
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     jwt.init_app(app)
+    # Before the limiter: a request it refuses still gets its id, log line and metric.
+    request_log.init_app(app)
     limiter.init_app(app)
     scheduler.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
-    app.add_url_rule("/health", "health", health)
+    health.init_app(app)
+    metrics.init_app(app)
+    notifications.init_app(app)
 
     # The Instagram integration: registration alone sets it up.
     from backend.services.instagram import instagram_bp
     app.register_blueprint(instagram_bp)
+    home.init_app(app)
     return app
 
 
@@ -60,19 +66,6 @@ def upgrade_database(app):
     from flask_migrate import upgrade
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR)
-
-
-def health():
-    try:
-        db.session.execute(text("SELECT 1"))
-        database = "ok"
-    except Exception as exc:  # report, don't crash: this is what monitors poll
-        log.warning("health check: database unavailable (%s)", type(exc).__name__)
-        database = "unavailable"
-    ok = database == "ok"
-    body = {"status": "ok" if ok else "degraded", "database": database,
-            "scheduler": "running" if scheduler.running else "stopped"}
-    return jsonify(body), 200 if ok else 503
 
 
 def _default_database(app):

@@ -43,10 +43,24 @@ def host_settings(environ=None):
         "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 110 * 1024 * 1024, env),
         # In-process APScheduler; turn off in processes that must not run background jobs.
         "SCHEDULER_ENABLED": env_bool("SCHEDULER_ENABLED", True, env),
-        # Flask-Limiter storage: memory:// for one process, redis://host:6379 for several.
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        # Redis shared by every worker and host: rate limits, Meta throttles, the circuit
+        # breaker, rejected metrics. Empty: each process keeps its own (one process only).
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        # Flask-Limiter storage. Empty: REDIS_URL when that is set (create_app), else memory://.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
+        # A Redis outage falls back to per-process counters instead of failing requests;
+        # short timeouts so a hung Redis costs milliseconds.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
         "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True, env),
+        # Prefix of the rate limiter's keys: deployments sharing one Redis need their own.
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX") or "platform",
         "LOG_LEVEL": env.get("LOG_LEVEL") or "INFO",
+        # json, text, or auto (text on a terminal, JSON lines otherwise).
+        "LOG_FORMAT": env.get("LOG_FORMAT") or "auto",
+        # Who may scrape GET /metrics: these addresses/networks, or a bearer METRICS_TOKEN.
+        "METRICS_ALLOW_FROM": env.get("METRICS_ALLOW_FROM") or "127.0.0.0/8,::1",
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         # Public URL of this platform, used for links Meta or browsers must reach.
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL") or None,
     }

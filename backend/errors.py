@@ -1,7 +1,7 @@
 """APIError and the one JSON error envelope used for every error of the platform."""
 import logging
 
-from flask import jsonify
+from flask import g, has_request_context, jsonify
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -36,8 +36,11 @@ class NotFound(APIError):
 
 
 def error_response(code, message, status, details=None, headers=None):
-    """Build the envelope {"error": {"code", "message", "details"}} as a Flask response."""
-    response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    """Build the envelope {"error": {"code", "message", "details", "request_id"}} as a Flask
+    response; the request id is the one in the X-Request-ID header and in the logs."""
+    request_id = g.get("request_id") if has_request_context() else None
+    response = jsonify({"error": {"code": code, "message": message, "details": details or {},
+                                  "request_id": request_id}})
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value

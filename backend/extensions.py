@@ -1,11 +1,16 @@
 """Unbound extension objects (database, JWT, rate limiter, scheduler) bound by create_app."""
-from apscheduler.schedulers.background import BackgroundScheduler
+import sqlite3
+
 from flask import request
-from flask_jwt_extended import JWTManager, get_jwt_identity, verify_jwt_in_request
+from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+
+from backend.identity import optional_identity
+from backend.scheduler import Scheduler
 
 # Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -17,78 +22,36 @@ NAMING_CONVENTION = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_for_threads(dbapi_connection, _record):
+    """SQLite for a threaded server and concurrent jobs: readers do not block the writer
+    (WAL), and a writer waits its turn for up to 30 s instead of failing after 5."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
 migrate = Migrate()
 jwt = JWTManager()
 
 
 def user_or_ip_key():
-    """Rate-limit key: the JWT user when the request carries a valid token, else the client IP."""
-    try:
-        verify_jwt_in_request(optional=True)
-        identity = get_jwt_identity()
-    except Exception:  # an invalid token is reported by the view itself, not by the limiter
-        identity = None
+    """Rate-limit key: the JWT user when the request carries a valid token, else the client IP.
+
+    An invalid token is reported by the view itself, not by the limiter; the decoded token is
+    shared with the view (backend/identity.py), so the key costs no second decode.
+    """
+    identity = optional_identity()
     if identity is not None:
         return f"user:{identity}"
     return f"ip:{request.remote_addr or 'unknown'}"
 
 
 limiter = Limiter(key_func=user_or_ip_key, default_limits=[], headers_enabled=True)
-
-
-class Scheduler:
-    """A lazily created APScheduler BackgroundScheduler with Flask app-context job wrapping."""
-
-    def __init__(self):
-        self.app = None
-        self._scheduler = None
-
-    def init_app(self, app):
-        self.app = app
-        app.extensions["scheduler"] = self
-
-    @property
-    def scheduler(self):
-        if self._scheduler is None:
-            self._scheduler = BackgroundScheduler(timezone="UTC", job_defaults={
-                "coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
-        return self._scheduler
-
-    def add_job(self, job_id, func, **trigger):
-        """Schedule func(app) every so often, inside an app context; replaces a job of that id."""
-        app = self.app
-
-        def run():
-            with app.app_context():
-                func(app)
-
-        self.scheduler.add_job(run, "interval", id=job_id, replace_existing=True, **trigger)
-
-    def run_once_at(self, job_id, func, when, *args):
-        """Run func(app, *args) once at `when` (an aware datetime), in an app context; a job
-        of that id not yet run is replaced. Only while the scheduler runs in this process."""
-        if not self.running:
-            return False
-        app = self.app
-
-        def run():
-            with app.app_context():
-                func(app, *args)
-
-        self.scheduler.add_job(run, "date", id=job_id, name=job_id, run_date=when,
-                               replace_existing=True, misfire_grace_time=60)
-        return True
-
-    def start(self):
-        if not self.scheduler.running:
-            self.scheduler.start()
-
-    @property
-    def running(self):
-        return self._scheduler is not None and self._scheduler.running
-
-    def job_ids(self):
-        return [job.id for job in self.scheduler.get_jobs()]
 
 
 scheduler = Scheduler()

@@ -216,3 +216,29 @@ class OAuthState(db.Model):
     created_at = db.Column(UTCDateTime(), nullable=False, default=utcnow)
     expires_at = db.Column(UTCDateTime(), nullable=False)
     used_at = db.Column(UTCDateTime())
+
+
+class Notification(db.Model):
+    """Something a user should know (a token that cannot be refreshed, a failed post).
+
+    `dedupe_key` is unique: the same event seen by several workers is stored once.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        db.Index("ix_notifications_user_created", "user_id", "created_at"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
+    # e.g. instagram.token_refresh_failed, instagram.post_failed
+    kind = db.Column(db.String(64), nullable=False)
+    title = db.Column(db.String(255), nullable=False)
+    message = db.Column(db.Text, nullable=False)
+    # What the user should do about it, in words (None when nothing).
+    action = db.Column(db.Text)
+    # Ids of what it is about (account_id, post_id) and Meta's codes; never a secret.
+    data = db.Column(db.JSON, nullable=False, default=dict)
+    dedupe_key = db.Column(db.String(255), nullable=False, unique=True)
+    created_at = db.Column(UTCDateTime(), nullable=False, default=utcnow)
+    read_at = db.Column(UTCDateTime())

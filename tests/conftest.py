@@ -1,5 +1,7 @@
 """Shared fixtures: the sandbox on loopback, an app per test, users, connected accounts."""
+import os
 import threading
+import uuid
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -175,3 +177,20 @@ def connect_account(live):
 
 def query_of(url):
     return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+REDIS_URL_TEST = os.environ.get("REDIS_URL_TEST")
+
+
+@pytest.fixture
+def redis_url():
+    """A Redis server for tests of the shared guards (.ci/run starts one); skip without."""
+    if not REDIS_URL_TEST:
+        pytest.skip("set REDIS_URL_TEST=redis://127.0.0.1:6390/0 (.ci/run starts Redis)")
+    return REDIS_URL_TEST
+
+
+@pytest.fixture
+def redis_prefix():
+    """A key prefix of its own, so tests (and xdist workers) never share records."""
+    return f"test:{uuid.uuid4().hex[:12]}:"

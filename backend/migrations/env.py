@@ -1,5 +1,4 @@
 import logging
-from logging.config import fileConfig
 
 from flask import current_app
 
@@ -9,9 +8,8 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Logging is the platform's (create_app configured it): migrations never reconfigure it, or
+# the root logger would drop to WARN and every later INFO line of the process would be lost.
 logger = logging.getLogger('alembic.env')
 
 

@@ -17,16 +17,24 @@ def parse_args(argv=None):
     parser.add_argument("--facebook-app-secret", help="default: the Instagram app secret")
     parser.add_argument("--redirect-uri", action="append", dest="redirect_uris",
                         help="registered redirect URI (repeatable; default: accept any)")
+    parser.add_argument("--state-file", help="keep tokens, media, containers and the clock "
+                        "in this JSON file across restarts (default: memory only)")
+    parser.add_argument("--reset-state", action="store_true",
+                        help="with --state-file: forget the saved state and start clean")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     settings = {name: value for name, value in vars(args).items()
-                if name not in ("host", "port") and value is not None}
+                if name not in ("host", "port", "state_file", "reset_state")
+                and value is not None}
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    sandbox = make_sandbox_server(args.host, args.port, settings)
+    sandbox = make_sandbox_server(args.host, args.port, settings, state_file=args.state_file,
+                                  reset_state=args.reset_state)
     print(f"Graph API sandbox on {sandbox.url}  (control: {sandbox.url}/_sandbox)")
+    if sandbox.state_file:
+        print(f"State kept in {sandbox.state_file}")
     print("Base URLs for the platform's .env:")
     for key, url in sandbox.base_urls.items():
         print(f"{key}={url}")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Walkthrough: register, log in, connect Instagram accounts through the OAuth redirect flow,
 # inspect them, and disconnect one. Needs a running platform (python start_platform.py)
-# in sandbox mode; BASE overrides its URL. Only curl and python3 are used.
+# in sandbox mode; BASE overrides its URL. Only curl and python3 (its standard library)
+# are used: no virtual environment needed.
 set -euo pipefail
 EMAIL=${EMAIL:-walkthrough-$RANDOM$RANDOM@example.com}
 . "$(dirname "$0")/lib.sh"

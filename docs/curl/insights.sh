@@ -2,7 +2,8 @@
 # Walkthrough: insights of published posts (an image, a story, a reel), of any media of the
 # account and of the account itself; the cache, stored values, a removed metric, the media
 # listing and the stored history. Needs a running platform in sandbox mode
-# (python start_platform.py); BASE and SANDBOX override the URLs. Only curl and python3.
+# (python start_platform.py); BASE and SANDBOX override the URLs. Only curl and python3
+# (its standard library) are used: no virtual environment needed.
 #
 # Instagram has no insights for media younger than a few minutes (the sandbox:
 # `insights_lag_seconds`), and stories under 5 viewers have none at all, so the script moves

@@ -2,6 +2,7 @@
 # Walkthrough: preview and publish a feed image, an uploaded PNG, a carousel, a story and a
 # reel, follow a video post to "published", and see errors and idempotency. Needs a running
 # platform in sandbox mode (python start_platform.py); BASE and SANDBOX override the URLs.
+# Only curl and python3 (its standard library) are used: no virtual environment needed.
 set -euo pipefail
 EMAIL=${EMAIL:-publisher-$RANDOM$RANDOM@example.com}
 . "$(dirname "$0")/lib.sh"
@@ -29,9 +30,11 @@ curl -sf -X POST "$API/posts" -H "$AUTH" -H 'Content-Type: application/json' \
   | json "['post']['id']"
 
 say "upload a PNG: converted to JPEG, metadata stripped, published"
-python3 -c "from PIL import Image; Image.new('RGB',(1080,1080),(30,120,200)).save('/tmp/walkthrough.png')"
-curl -sf -X POST "$API/posts" -H "$AUTH" -F file=@/tmp/walkthrough.png -F account_id=$ACCOUNT \
+PNG="${TMPDIR:-/tmp}/walkthrough-$$.png"
+curl -sf "$SANDBOX/_sandbox/samples/image.png?w=1080&h=1080" -o "$PNG"  # any PNG of yours works
+curl -sf -X POST "$API/posts" -H "$AUTH" -F file=@"$PNG" -F account_id=$ACCOUNT \
   -F caption="Uploaded" | json "['post']['status']"
+rm -f "$PNG"
 
 say "a carousel of three (one video): 202, finished in the background"
 POST=$(curl -sf -X POST "$API/posts" -H "$AUTH" -H 'Content-Type: application/json' \

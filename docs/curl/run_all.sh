@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
 # Starts the platform in sandbox mode on free loopback ports with a throw-away instance
 # folder, runs every curl walkthrough in docs/curl against it, and stops it. CI runs this.
+# Starting the platform needs the virtual environment of the README (.venv, used when it
+# exists) or an active one; the walkthroughs themselves need only curl and python3.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+PYTHON=python3
+[ -x "$root/.venv/bin/python" ] && PYTHON="$root/.venv/bin/python"
+if ! "$PYTHON" -c 'import flask, flask_sqlalchemy, pydantic_settings' 2>/dev/null; then
+  echo "run_all.sh starts the platform, which needs its virtual environment:" >&2
+  echo "  python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt" >&2
+  exit 2
+fi
 work=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(free_port); SANDBOX_PORT=$(free_port)
 export INSTANCE_PATH="$work/instance" BASE="http://127.0.0.1:$PORT" SANDBOX="http://127.0.0.1:$SANDBOX_PORT"
 cd "$root"
-env -u INSTAGRAM_APP_ID python start_platform.py --port "$PORT" --sandbox-port "$SANDBOX_PORT" \
+env -u INSTAGRAM_APP_ID "$PYTHON" start_platform.py --port "$PORT" --sandbox-port "$SANDBOX_PORT" \
   --sandbox >"$work/platform.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do
-  curl -sf "$BASE/health" >/dev/null 2>&1 && break
+  curl -sf "$BASE/health/ready" >/dev/null 2>&1 && break
   kill -0 $pid 2>/dev/null || { cat "$work/platform.log"; exit 1; }
   sleep 0.2
 done

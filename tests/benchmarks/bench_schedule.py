@@ -45,7 +45,8 @@ def main():
     sandbox = start_sandbox(port=0, publish_quota=10_000)
     with tempfile.TemporaryDirectory() as tmp:
         app = make_app(Path(tmp), sandbox.url, INSTAGRAM_MIN_POST_SPACING_MINUTES=0,
-                       INSTAGRAM_RATE_LIMIT="100000/minute")
+                       INSTAGRAM_RATE_LIMIT="100000/minute",
+                       INSTAGRAM_CONNECT_RATE_LIMIT="100000/minute")
         client, headers, accounts = connect_accounts(app, sandbox, args.accounts)
         when = (utcnow() + timedelta(hours=1)).replace(second=0, microsecond=0)
         image = f"{sandbox.url}/_sandbox/samples/image.jpg?w=1080&h=1350"

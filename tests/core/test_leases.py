@@ -6,23 +6,8 @@ import time_machine
 from sqlalchemy import update
 
 from backend.extensions import db
-from backend.models import SNSAccount, SNSPost, User, utcnow
+from backend.models import SNSPost, utcnow
 from backend.services.instagram.core.leases import LeaseLost, claim, db_now
-
-
-@pytest.fixture
-def post_id(app):
-    with app.app_context():
-        user = User(email="l@b.co", password_hash="x")
-        db.session.add(user)
-        db.session.flush()
-        account = SNSAccount(user_id=user.id, platform_user_id="1", connected_at=utcnow())
-        db.session.add(account)
-        db.session.flush()
-        post = SNSPost(user_id=user.id, account_id=account.id, post_type="feed")
-        db.session.add(post)
-        db.session.commit()
-        return post.id
 
 
 def _expire(row_id):

@@ -1,29 +1,12 @@
 """The one failure policy of jobs on leased rows: skip held rows, stop a failing row in time."""
 import logging
 
-import pytest
 
 from backend.extensions import db
-from backend.models import SNSAccount, SNSPost, User, utcnow
+from backend.models import SNSPost
 from backend.services.instagram.core.leases import claim
 from backend.services.instagram.core.row_jobs import StopRows, work_on_rows
-from backend.services.instagram.core.runtime import runtime
-
-
-@pytest.fixture
-def post_ids(app):
-    with app.app_context():
-        user = User(email="r@b.co", password_hash="x")
-        db.session.add(user)
-        db.session.flush()
-        account = SNSAccount(user_id=user.id, platform_user_id="1", connected_at=utcnow())
-        db.session.add(account)
-        db.session.flush()
-        posts = [SNSPost(user_id=user.id, account_id=account.id, post_type="feed")
-                 for _ in range(3)]
-        db.session.add_all(posts)
-        db.session.commit()
-        return [p.id for p in posts]
+from tests.prom import sample
 
 
 def test_one_failing_row_never_stops_the_others_and_ends_after_n_failures(
@@ -43,6 +26,7 @@ def test_one_failing_row_never_stops_the_others_and_ends_after_n_failures(
         db.session.get(SNSPost, row_id).status = "failed"
 
     limit = app.extensions["instagram"].settings.INSTAGRAM_JOB_MAX_FAILURES
+    failures_before = sample("instagram_job_failures_total", job="test_job")
     with app.app_context(), caplog.at_level(logging.INFO):
         for run in range(limit):
             outcomes = work_on_rows("test_job", SNSPost, post_ids, work, give_up=give_up)
@@ -54,9 +38,7 @@ def test_one_failing_row_never_stops_the_others_and_ends_after_n_failures(
         assert all(db.session.get(SNSPost, i).caption == "done" for i in post_ids[1:])
     tracebacks = [r for r in caplog.records if r.exc_info]
     assert len(tracebacks) == 1  # logged once, then one line per repeat
-    counters = runtime(app).metrics.snapshot()["counters"]
-    assert {"name": "instagram_job_failures_total", "labels": {"job": "test_job"},
-            "value": float(limit)} in counters
+    assert sample("instagram_job_failures_total", job="test_job") - failures_before == limit
 
 
 def test_a_success_resets_the_consecutive_failures(app, post_ids):

@@ -1,10 +1,12 @@
-"""Fixtures for the client's wire-level tests: a responses mock and clients that never sleep."""
+"""Fixtures for the client's tests: a responses mock and clients that never sleep (wire level),
+and clients of the sandbox over real HTTP (the script methods)."""
 import pytest
 import responses
 from tenacity import wait_none
 
 from backend.services.instagram.graph.client import InstagramAPI
 from tests.graph.fakes import APP_ID, APP_SECRET, TOKEN
+from tests.graph.sandbox_clients import Session
 
 
 @pytest.fixture
@@ -39,3 +41,9 @@ def ig(make_client):
 @pytest.fixture
 def fb(make_client):
     return make_client("facebook")
+
+
+@pytest.fixture
+def sandbox_session(fresh_sandbox):
+    """The sandbox, reset, with logged-in clients whose waits move its clock."""
+    return Session(fresh_sandbox)

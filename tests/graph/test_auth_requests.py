@@ -18,7 +18,7 @@ REDIRECT = "https://app.example.com/oauth/callback"
 ], ids=["documented-data-list", "flat"])
 def test_instagram_code_exchange_accepts_both_shapes(rsps, make_client, body):
     rsps.add(responses.POST, f"{OAUTH}/oauth/access_token", json=body)
-    result = make_client("instagram", token=None).authenticate(CODE, REDIRECT)
+    result = make_client("instagram", token=None).exchange_code(CODE, REDIRECT)
     assert result == {"access_token": SHORT_TOKEN, "user_id": "1020",
                       "permissions": ["instagram_business_basic",
                                       "instagram_business_content_publish"]}
@@ -33,7 +33,7 @@ def test_instagram_code_exchange_accepts_both_shapes(rsps, make_client, body):
 def test_facebook_code_exchange_is_a_versioned_get(rsps, make_client):
     rsps.add(responses.GET, f"{FB}/{V}/oauth/access_token",
              json={"access_token": SHORT_TOKEN, "token_type": "bearer", "expires_in": 5400})
-    result = make_client("facebook", token=None).authenticate(CODE, REDIRECT)
+    result = make_client("facebook", token=None).exchange_code(CODE, REDIRECT)
     assert result == {"access_token": SHORT_TOKEN, "expires_in": 5400, "token_type": "bearer"}
     assert query(rsps.calls[0]) == {"client_id": APP_ID, "client_secret": APP_SECRET,
                                     "redirect_uri": REDIRECT, "code": CODE}
@@ -46,7 +46,7 @@ def test_facebook_code_exchange_is_a_versioned_get(rsps, make_client):
 def test_code_exchange_is_not_retried_after_sending(rsps, make_client, login_type, method, url):
     rsps.add(method, url, body=requests.exceptions.ReadTimeout("read timed out"))
     with pytest.raises(NetworkError) as info:
-        make_client(login_type, token=None).authenticate(CODE, REDIRECT)
+        make_client(login_type, token=None).exchange_code(CODE, REDIRECT)
     assert info.value.ambiguous is True
     assert len(rsps.calls) == 1
 
@@ -55,7 +55,7 @@ def test_code_exchange_is_retried_when_nothing_was_sent(rsps, make_client):
     url = f"{OAUTH}/oauth/access_token"
     rsps.add(responses.POST, url, body=requests.exceptions.ConnectTimeout("connect timed out"))
     rsps.add(responses.POST, url, json={"access_token": SHORT_TOKEN, "user_id": "1"})
-    assert make_client(token=None).authenticate(CODE, REDIRECT)["access_token"] == SHORT_TOKEN
+    assert make_client(token=None).exchange_code(CODE, REDIRECT)["access_token"] == SHORT_TOKEN
     assert len(rsps.calls) == 2
 
 
@@ -64,7 +64,7 @@ def test_instagram_oauth_error_shape_is_an_auth_error(rsps, make_client):
         "error_type": "OAuthException", "code": 400,
         "error_message": "Matching code was not found or was already used"})
     with pytest.raises(AuthError) as info:
-        make_client(token=None).authenticate(CODE, REDIRECT)
+        make_client(token=None).exchange_code(CODE, REDIRECT)
     assert info.value.message == "Matching code was not found or was already used"
     assert info.value.code == 400 and info.value.http_status == 400
     assert info.value.error_type == "OAuthException"

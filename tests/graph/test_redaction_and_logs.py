@@ -94,7 +94,7 @@ def test_meta_messages_echoing_secrets_are_redacted_everywhere(rsps, ig):
 
 
 @pytest.mark.parametrize("method,url,call", [
-    ("POST", f"{OAUTH}/oauth/access_token", lambda c: c.authenticate(CODE, "https://a/cb")),
+    ("POST", f"{OAUTH}/oauth/access_token", lambda c: c.exchange_code(CODE, "https://a/cb")),
     ("GET", f"{IG}/access_token", lambda c: c.exchange_long_lived_token(SHORT_TOKEN)),
     ("GET", f"{IG}/{V}/me", lambda c: c.get_account_info()),
 ])
@@ -119,7 +119,7 @@ def test_logs_at_debug_hold_no_secret_and_one_line_per_call(rsps, make_client, c
     rsps.add(responses.GET, f"{FB}/{V}/{IG_USER}", status=400,
              json=meta_error(190, 463, message=f"expired {TOKEN}"))
     rsps.add(responses.GET, f"{FB}/{V}/debug_token", json={"data": {"is_valid": True}})
-    make_client(token=None).authenticate(CODE, "https://a/cb")
+    make_client(token=None).exchange_code(CODE, "https://a/cb")
     make_client().exchange_long_lived_token(SHORT_TOKEN)
     facebook = make_client("facebook")
     with pytest.raises(AuthError):
@@ -160,6 +160,8 @@ def loopback():
 
 def test_urllib3_request_lines_are_redacted_over_real_http(make_client, loopback, caplog):
     caplog.set_level(logging.DEBUG)
+    # The platform keeps urllib3 at WARNING once an app was made; this test wants its lines.
+    caplog.set_level(logging.DEBUG, logger="urllib3")
     client = make_client(graph_url=loopback)
     assert client.exchange_long_lived_token(SHORT_TOKEN)["access_token"] == TOKEN
     urllib3_lines = [r.getMessage() for r in caplog.records if r.name.startswith("urllib3")]

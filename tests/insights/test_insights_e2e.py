@@ -7,7 +7,7 @@ import time_machine
 
 from backend.extensions import db
 from backend.models import SNSAccount, SNSAnalytics, utcnow
-from backend.services.instagram.insights import catalogue
+from backend.services.instagram.graph import insights_catalogue as catalogue
 from tests.publishing.test_publish_e2e import Publisher
 
 pytestmark = pytest.mark.e2e
@@ -186,7 +186,8 @@ def test_bad_input_gets_the_envelope(setup, app):
             ("/999/insights", {}, 404)):
         response = setup.get(path, **params)
         assert response.status_code == status, (path, params, response.text)
-        assert set(response.json()["error"]) == {"code", "message", "details"}
+        assert set(response.json()["error"]) == {"code", "message", "details", "request_id"}
+        assert response.json()["error"]["request_id"] == response.headers["X-Request-ID"]
 
 
 def test_account_insights_totals_breakdowns_series_and_history(setup, app):

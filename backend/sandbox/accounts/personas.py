@@ -155,6 +155,16 @@ class AccountStore:
             self.pages[page.id] = page
         return account
 
+    def snapshot(self):
+        """The accounts as what creates them; users and Pages follow from these."""
+        return [{"username": a.username, "persona": a.persona, "number": a.number}
+                for a in self.ig_accounts.values()]
+
+    def restore(self, rows):
+        for row in rows:
+            if row["username"] not in self.by_username:
+                self._create(row["username"], row["persona"], int(row["number"]))
+
     def listing(self):
         """Accounts as JSON-ready dicts for the control endpoint."""
         rows = []

@@ -1,10 +1,12 @@
 """The sandbox's in-memory state: settings, clock, accounts, tokens, faults and usage."""
 import threading
+from datetime import timedelta
 
 from ..accounts.personas import AccountStore
 from ..oauth.tokens import TokenStore
 from .clock import SandboxClock
 from .faults import BUILTIN_ACTIONS, FaultQueue
+from .persistence import FORMAT
 from .settings import DEFAULTS, Settings, validate
 from .usage import UsageMeter
 
@@ -39,6 +41,29 @@ class SandboxState:
             self.faults = FaultQueue(self.fault_actions)
             self.usage = UsageMeter()
             self.stores = {name: factory(self) for name, factory in self._store_factories.items()}
+
+    def snapshot(self):
+        """What a restart keeps, JSON-ready: the clock offset, accounts, tokens, and every store
+        with a `snapshot()` (media, containers). Settings, faults and usage figures are not
+        kept: a restart begins with the creation settings, no faults and a fresh hour."""
+        with self.lock:
+            return {"format": FORMAT, "clock_offset_seconds": self.clock.offset.total_seconds(),
+                    "accounts": self.accounts.snapshot(), "tokens": self.tokens.snapshot(),
+                    "stores": {name: store.snapshot() for name, store in self.stores.items()
+                               if hasattr(store, "snapshot")}}
+
+    def restore(self, data):
+        """Back to a `snapshot()`; stores without `restore` start fresh."""
+        with self.lock:
+            self.reset()
+            self.clock.offset = timedelta(seconds=float(data["clock_offset_seconds"]))
+            self.accounts.restore(data["accounts"])
+            self.tokens.restore(data["tokens"])
+            # Rebuilt now that every account exists: a store without a snapshot seeds them all.
+            self.stores = {name: factory(self) for name, factory in self._store_factories.items()}
+            for name, saved in data.get("stores", {}).items():
+                if hasattr(self.stores.get(name), "restore"):
+                    self.stores[name].restore(saved)
 
     def add_store(self, name, factory):
         """Keep `factory(state)`'s result as `stores[name]`, rebuilt on every reset."""

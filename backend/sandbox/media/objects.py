@@ -1,9 +1,9 @@
 """Published media objects (contract 3.3): the model and the store, seeded per account."""
 import hashlib
-import itertools
 from dataclasses import dataclass, field
 
 from ..core.context import get_state
+from ..core.persistence import build, record
 
 STORE = "media"
 STORY_SECONDS = 24 * 3600
@@ -60,7 +60,7 @@ class MediaStore:
         self.state, self.seeder = state, seeder
         self.by_id = {}
         self._by_account = {}
-        self._ids = itertools.count(1)
+        self._last_number = 0  # of published media ids
         self._seed_all()
 
     def _seed_all(self):
@@ -75,7 +75,8 @@ class MediaStore:
         return self.by_id.get(str(object_id))
 
     def new_id(self):
-        return f"1800{next(self._ids):013d}"
+        self._last_number += 1
+        return f"1800{self._last_number:013d}"
 
     def add(self, media):
         for item in [media] + media.children:
@@ -101,6 +102,33 @@ class MediaStore:
 
     def live_stories(self, account, now):
         return [m for m in self.all_of(account) if m.live_story(now)]
+
+    def snapshot(self):
+        """Every account's media, seeded ones included (their timestamps were fixed when
+        seeded: seeding again after a restart would move them)."""
+        return {"last_number": self._last_number,
+                "accounts": {account_id: [_media_record(m) for m in items]
+                             for account_id, items in self._by_account.items()}}
+
+    def restore(self, data):
+        self.by_id, self._by_account = {}, {}
+        self._last_number = int(data["last_number"])
+        for account_id, items in data["accounts"].items():
+            self._by_account[account_id] = []
+            for row in items:
+                self.add(_media_from(row))
+        self._seed_all()  # accounts the snapshot has not seen yet
+
+
+def _media_record(media):
+    return {**record(media, skip=("children",)),
+            "children": [record(child) for child in media.children]}
+
+
+def _media_from(row):
+    children = [build(MediaObject, child) for child in row.get("children") or []]
+    return build(MediaObject, {k: v for k, v in row.items() if k != "children"},
+                 children=children)
 
 
 def store():

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from ..core.clock import graph_time
 from ..core.hosts import FB_GRAPH, IG_GRAPH
+from ..core.persistence import build, record
 
 IG_SHORT = "ig_short"
 IG_LONG = "ig_long"
@@ -152,6 +153,17 @@ class TokenStore:
                         subject_id=subject_id, expires_at=expires_at, scopes=list(scopes))
         self.codes[code.value] = code
         return code
+
+    def snapshot(self):
+        return {"tokens": [record(t) for t in self.tokens.values()],
+                "grants": [record(g) for g in self.grants.values()],
+                "codes": [record(c) for c in self.codes.values()]}
+
+    def restore(self, data):
+        self.tokens = {row["value"]: build(Token, row) for row in data["tokens"]}
+        grants = [build(Grant, row) for row in data["grants"]]
+        self.grants = {(g.app_id, g.subject_id): g for g in grants}
+        self.codes = {row["value"]: build(AuthCode, row) for row in data["codes"]}
 
     def listing(self, now, owner_name):
         """Tokens as JSON-ready dicts; `owner_name(token)` names the owning account."""

@@ -1,11 +1,12 @@
 """Media containers (contract 2.3, 2.8): the store, the lifecycle on the clock, the node."""
-import itertools
 from dataclasses import dataclass
 
 from ..core.context import get_state, runtime
 from ..core.hosts import GRAPH_HOSTS
 from ..core.nodes import NodeType
-from .media_specs import MB
+from ..core.persistence import build, record
+from .container_params import ContainerRequest
+from .media_specs import MB, MediaFacts
 from .publish_errors import FORCED_FAILURE
 
 EXPIRY_SECONDS = 24 * 3600
@@ -88,13 +89,14 @@ class ContainerStore:
 
     def __init__(self, state):
         self.by_id = {}
-        self._ids = itertools.count(1)
+        self._last_number = 0
 
     def find(self, object_id):
         return self.by_id.get(str(object_id))
 
     def create(self, account_id, request, now):
-        container = Container(id=f"1789{next(self._ids):013d}", account_id=account_id,
+        self._last_number += 1
+        container = Container(id=f"1789{self._last_number:013d}", account_id=account_id,
                               request=request, created_at=now)
         self.by_id[container.id] = container
         return container
@@ -111,6 +113,25 @@ class ContainerStore:
 
     def of_account(self, account_id):
         return [c for c in self.by_id.values() if c.account_id == account_id]
+
+    def snapshot(self):
+        """Containers with their request and media facts. The bytes of an unfinished
+        resumable upload are not kept: after a restart the upload starts again at offset 0."""
+        return {"last_number": self._last_number,
+                "containers": [{**record(c, skip=("request", "facts", "upload")),
+                                "request": record(c.request),
+                                "facts": c.facts and record(c.facts)}
+                               for c in self.by_id.values()]}
+
+    def restore(self, data):
+        self._last_number = int(data["last_number"])
+        self.by_id = {}
+        for row in data["containers"]:
+            facts = row.get("facts")
+            self.by_id[row["id"]] = build(
+                Container, {k: v for k, v in row.items() if k not in ("request", "facts")},
+                request=build(ContainerRequest, row["request"]),
+                facts=build(MediaFacts, facts) if facts else None)
 
 
 def store():

@@ -13,20 +13,23 @@ from backend.services.instagram.core import deadline as core_deadline  # noqa: F
 from backend.services.instagram.core import views as core_views  # noqa: F401
 from backend.services.instagram.core.blueprint import instagram_bp
 from backend.services.instagram.core.error_handlers import handle_graph_error
-from backend.services.instagram.core.metrics import GraphCallObserver, Metrics
-from backend.services.instagram.core.runtime import InstagramRuntime, runtime
+from backend.services.instagram.core.metrics import (BreakerCollector, GraphCallObserver,
+                                                     WaitingPostsCollector, instagram_metrics)
+from backend.services.instagram.core.runtime import InstagramRuntime, runtime, shared_store
 from backend.services.instagram.graph.breaker import CircuitBreaker
 from backend.services.instagram.graph.errors import InstagramAPIError
 from backend.services.instagram.graph.redaction import install_record_redaction
 from backend.services.instagram.graph.usage import UsageTracker
+from backend.services.instagram.graph.wire import GraphRequest
 from backend.services.instagram.insights import routes as insight_routes  # noqa: F401
-from backend.services.instagram.insights.catalogue import RejectedMetrics
+from backend.services.instagram.graph.insights_catalogue import RejectedMetrics
 from backend.services.instagram.insights.jobs import sync_insights
 from backend.services.instagram.media import routes as media_routes  # noqa: F401
 from backend.services.instagram.preflight.uploads import ConversionGate
 from backend.services.instagram.publishing import routes as publishing_routes  # noqa: F401
 from backend.services.instagram.publishing import schedule_routes  # noqa: F401
 from backend.services.instagram.publishing.jobs import process_due_posts
+from backend.services.instagram.publishing.state_machine import WAITING
 from backend.services.instagram.publishing.upload_purge import purge_old_uploads
 from backend.services.instagram.settings import resolve
 
@@ -41,22 +44,32 @@ def setup(state):
     settings = resolve(app.config)
     for key, value in settings.model_dump().items():
         app.config.setdefault(key, value)
-    metrics = Metrics()
+    metrics = instagram_metrics()
+    store = shared_store(app, settings.INSTAGRAM_REDIS_PREFIX,
+                         on_error=lambda error: metrics.shared_state_errors.labels(error).inc())
+    breaker = CircuitBreaker(failure_threshold=settings.INSTAGRAM_CIRCUIT_FAILURES,
+                             cooldown=settings.INSTAGRAM_CIRCUIT_COOLDOWN_SECONDS,
+                             clock=time.time, store=store)
     app.extensions["instagram"] = InstagramRuntime(
         settings=settings,
         cipher=load_cipher(settings.INSTAGRAM_TOKEN_KEYS,
                            sandbox=settings.INSTAGRAM_SANDBOX,
                            instance_path=app.instance_path),
         metrics=metrics,
-        # Wall-clock time: Meta's windows are wall-clock hours, and time travel in tests
-        # must move them too.
-        usage=UsageTracker(clock=time.time),
-        breaker=CircuitBreaker(failure_threshold=settings.INSTAGRAM_CIRCUIT_FAILURES,
-                               cooldown=settings.INSTAGRAM_CIRCUIT_COOLDOWN_SECONDS),
+        # Wall-clock time everywhere: Meta's windows are wall-clock hours, every worker and
+        # host must read a shared record alike, and time travel in tests must move them too.
+        usage=UsageTracker(clock=time.time, store=store),
+        breaker=breaker,
         observer=GraphCallObserver(metrics),
         rejected_metrics=RejectedMetrics(
-            ttl=settings.INSTAGRAM_REJECTED_METRIC_TTL_HOURS * 3600),
-        conversions=ConversionGate(settings.INSTAGRAM_IMAGE_CONVERSIONS))
+            ttl=settings.INSTAGRAM_REJECTED_METRIC_TTL_HOURS * 3600, clock=time.time,
+            store=store),
+        store=store, conversions=ConversionGate(settings.INSTAGRAM_IMAGE_CONVERSIONS))
+    app.extensions.setdefault("metrics_collectors", []).extend((
+        BreakerCollector(breaker, [GraphRequest("GET", url, url).host for url in (
+            settings.INSTAGRAM_GRAPH_URL, settings.FACEBOOK_GRAPH_URL,
+            settings.INSTAGRAM_OAUTH_URL, settings.INSTAGRAM_RUPLOAD_URL)]),
+        WaitingPostsCollector(app, WAITING)))
     envelope.init_app(app)
     app.register_error_handler(InstagramAPIError, handle_graph_error)
     if "limiter" not in app.extensions:

@@ -72,13 +72,15 @@ class InstagramSettings(BaseSettings):
     INSTAGRAM_CIRCUIT_COOLDOWN_SECONDS: float = Field(30.0, gt=0)
     INSTAGRAM_RATE_LIMIT: str = "120/minute;2000/hour"
     INSTAGRAM_CONNECT_RATE_LIMIT: str = "20/minute"
-    INSTAGRAM_REFRESH_INTERVAL_MINUTES: int = Field(60, gt=0)
+    INSTAGRAM_REFRESH_INTERVAL_MINUTES: float = Field(60, gt=0)
+    INSTAGRAM_REFRESH_CONCURRENCY: int = Field(16, gt=0, le=64)
     INSTAGRAM_REFRESH_DAYS_LEFT: int = Field(50, gt=0, le=60)
     INSTAGRAM_EXPIRY_WARNING_DAYS: int = Field(7, ge=0)
     INSTAGRAM_LEASE_SECONDS: int = Field(300, gt=0)
     INSTAGRAM_JOB_MAX_FAILURES: int = Field(3, gt=0)
     INSTAGRAM_SYNC_PUBLISH_TIMEOUT: float = Field(10.0, ge=0)
     INSTAGRAM_PUBLISH_POLL_SECONDS: int = Field(5, gt=0)
+    INSTAGRAM_PUBLISH_CONCURRENCY: int = Field(8, ge=1, le=64)
     INSTAGRAM_PUBLISH_DEADLINE_MINUTES: int = Field(20, gt=0)
     INSTAGRAM_PUBLISH_WAIT_HOURS: float = Field(6.0, gt=0)
     INSTAGRAM_RECONCILE_HOURS: float = Field(48.0, gt=0)
@@ -109,6 +111,7 @@ class InstagramSettings(BaseSettings):
     INSTAGRAM_INSIGHTS_BATCH_SIZE: int = Field(200, gt=0)
     INSTAGRAM_ACCOUNT_INSIGHTS_METRICS: str | None = None
     INSTAGRAM_REJECTED_METRIC_TTL_HOURS: int = Field(24, ge=0)
+    INSTAGRAM_REDIS_PREFIX: str = "instagram:"
     # Meta's base URLs; empty means Meta's own hosts, or the sandbox's in sandbox mode.
     INSTAGRAM_GRAPH_URL: str | None = None
     FACEBOOK_GRAPH_URL: str | None = None

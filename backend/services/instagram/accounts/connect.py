@@ -126,7 +126,7 @@ def _meta_details(exc):
 def _exchange_code(client, code, uri):
     """The one step whose failure means the code itself is bad (used, expired, forged)."""
     try:
-        return client.authenticate(code, uri)
+        return client.exchange_code(code, uri)
     except (graph.TransientError, graph.RateLimitError):
         raise
     except graph.InstagramAPIError as exc:

@@ -145,6 +145,10 @@ ACTIONS = {
                 "persists, connect the account again.",
 }
 
+REFRESH_FAILING = ("The access token could not be refreshed ({count} time(s) in a row, see "
+                   "last_error); it is tried again every hour. If this keeps failing, connect "
+                   "the account again before the token expires.")
+
 
 def status_report(account):
     now = utcnow()
@@ -158,6 +162,8 @@ def status_report(account):
     action = ACTIONS.get(status)
     if action:
         action = action.format(missing=", ".join(missing_permissions(account)))
+    elif account.refresh_failures and status == "active":
+        action = REFRESH_FAILING.format(count=account.refresh_failures)
     return {
         "account_id": account.id, "status": status, "token_expires_at": expires,
         "days_left": None if expires is None else max(0, (expires - now).days),

@@ -2,14 +2,18 @@
 import logging
 from datetime import timedelta
 
+from flask import current_app
+
 from backend.errors import APIError
 from backend.extensions import db
 from backend.models import SNSAccount, utcnow
 from backend.services.instagram.accounts import token_store
-from backend.services.instagram.core import leases
+from backend.services.instagram.core import leases, signals
+from backend.services.instagram.core.clients import make_client
 from backend.services.instagram.core.row_jobs import internal_error_record, work_on_rows
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
+from backend.services.instagram.graph.usage import APP_ACCOUNT
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +46,15 @@ def refresh_account(account):
                              code="token_too_young", details={"refresh_after": ready})
     held = token_store.load(account)
     client = token_store.client_for(account, held)
+    _end_read_transaction()
+    metrics = runtime().metrics
     try:
         fresh = client.refresh_access_token(held.value)
     except graph.AuthError as exc:
         if _still_valid(client):
             _record_failure(account, exc, held)
             raise
+        metrics.token_refresh.labels("needs_reauth").inc()
         token_store.mark_needs_reauth(account, exc, version=held.version)
         raise
     except graph.InstagramAPIError as exc:
@@ -55,13 +62,27 @@ def refresh_account(account):
         raise
     if not token_store.save_refreshed(held, account, fresh["access_token"],
                                       fresh.get("expires_in")):
+        metrics.token_refresh.labels("token_changed").inc()
         raise RefreshRefused("The account was disconnected or connected again while its "
                              "token was being refreshed; the newer state was kept.",
                              code="token_changed")
+    metrics.token_refresh.labels("refreshed").inc()
     log.info("refreshed token of account %s, expires %s", account.id, account.token_expires_at)
     return {"account_id": account.id, "refreshed": True,
             "token_expires_at": account.token_expires_at,
             "message": "The token was refreshed."}
+
+
+def _end_read_transaction():
+    """Give the connection back while Meta answers, so many refreshes in flight need few
+    connections (the compare-and-set write needs none held); what was read stays loaded,
+    instead of being read again for the write."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def refresh_now(account):
@@ -84,9 +105,13 @@ def _still_valid(client):
 
 
 def _record_failure(account, exc, held):
-    token_store.record_refresh_failure(account, exc, version=held.version)
-    log.warning("token refresh of account %s failed (%s time(s)): code %s", account.id,
-                account.refresh_failures, exc.code)
+    runtime().metrics.token_refresh.labels("failed").inc()
+    if token_store.record_refresh_failure(account, exc, version=held.version):
+        log.warning("token refresh of account %s failed (%s time(s)): code %s", account.id,
+                    account.refresh_failures, exc.code)
+        signals.token_refresh_failed.send(current_app._get_current_object(), account=account,
+                                          error=account.last_error,
+                                          failures=account.refresh_failures)
 
 
 def due_accounts(now, days_left):
@@ -102,9 +127,15 @@ def due_accounts(now, days_left):
 
 
 JOB = "instagram_refresh_tokens"
+EXPIRY_NOTICE = timedelta(hours=24)
 
 
 def _refresh_row(account, _lease):
+    # Another worker may have refreshed it since the due list was read: the row is read
+    # afresh under the lease, and a token refreshed meanwhile is too young to refresh again.
+    if account.status != "active" or (account.token_issued_at is not None
+                                      and utcnow() - account.token_issued_at < MIN_AGE):
+        return "not_due"
     try:
         refresh_account(account)
         return "refreshed"
@@ -127,11 +158,36 @@ def _give_up(account_id, exc):
 
 
 def refresh_due_tokens(app):
-    """Scheduler job: refresh every due token, each under its account's lease."""
+    """Scheduler job: refresh every due token, several at once, each under its account's
+    lease; then tell about tokens that expire within a day."""
     settings = runtime(app).settings
     ids = due_accounts(utcnow(), settings.INSTAGRAM_REFRESH_DAYS_LEFT)
-    outcomes = work_on_rows(JOB, SNSAccount, ids, _refresh_row, give_up=_give_up, app=app)
-    failed = sum(v for k, v in outcomes.items() if k not in ("refreshed", "busy"))
-    if outcomes:
-        log.info("token refresh job: %s", dict(outcomes))
-    return {"refreshed": outcomes["refreshed"], "failed": failed, "outcomes": dict(outcomes)}
+    probe = make_client("instagram", app=app)
+
+    def app_budget(_account_id):
+        # Meta throttles the whole app at its usage limit: stop and leave the rest due.
+        return "deferred" if probe.should_defer(APP_ACCOUNT) else None
+
+    outcomes = work_on_rows(JOB, SNSAccount, ids, _refresh_row, give_up=_give_up, app=app,
+                            before_each=app_budget,
+                            concurrency=settings.INSTAGRAM_REFRESH_CONCURRENCY)
+    expiring = warn_expiring(app)
+    failed = sum(v for k, v in outcomes.items()
+                 if k not in ("refreshed", "busy", "not_due", "deferred"))
+    if any(k not in ("busy", "not_due") for k in outcomes) or expiring:  # else DEBUG only
+        shown = dict(outcomes, **({"expiring": expiring} if expiring else {}))
+        log.info("token refresh job: %s", shown)
+    return {"refreshed": outcomes["refreshed"], "failed": failed, "outcomes": dict(outcomes),
+            "expiring": expiring}
+
+
+def warn_expiring(app, now=None):
+    """Signal every active account whose token expires within a day (receivers dedupe)."""
+    now = now or utcnow()
+    accounts = db.session.execute(
+        db.select(SNSAccount).filter_by(platform="instagram", status="active")
+        .where(SNSAccount.token_expires_at > now)
+        .where(SNSAccount.token_expires_at <= now + EXPIRY_NOTICE)).scalars().all()
+    for account in accounts:
+        signals.token_expiring.send(app, account=account, expires_at=account.token_expires_at)
+    return len(accounts)

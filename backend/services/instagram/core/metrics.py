@@ -1,82 +1,175 @@
-"""In-process operational metrics (counters and timings) with a Prometheus text rendering."""
+"""The integration's Prometheus metrics (prometheus-client), and the observer of Graph calls.
+
+prometheus-client rather than our own counters: its text and OpenMetrics output is what
+scrapers parse, and its multiprocess mode sums the workers of a gunicorn server. Metric
+objects are created once per process, when the first app registers the blueprint (nothing
+at import time), in prometheus-client's default registry, which the host's /metrics serves.
+"""
+from __future__ import annotations
+
 import threading
-from collections import defaultdict
+from datetime import timezone
 
-BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
 
+GRAPH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# From a request to Meta's answer for an image, up to Meta's processing of a long reel.
+PUBLISH_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600)
+JOB_ROW_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
-class Metrics:
-    """Thread-safe counters and histograms keyed by name and sorted label pairs."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._counters = defaultdict(float)
-        self._histograms = {}
-
-    def inc(self, name, amount=1, **labels):
-        with self._lock:
-            self._counters[(name, tuple(sorted(labels.items())))] += amount
-
-    def observe(self, name, seconds, **labels):
-        key = (name, tuple(sorted(labels.items())))
-        with self._lock:
-            hist = self._histograms.setdefault(key, {"count": 0, "sum": 0.0,
-                                                     "buckets": [0] * len(BUCKETS)})
-            hist["count"] += 1
-            hist["sum"] += seconds
-            # Buckets are cumulative, as Prometheus expects: each counts all at or below it.
-            for i, bound in enumerate(BUCKETS):
-                if seconds <= bound:
-                    hist["buckets"][i] += 1
-
-    def snapshot(self):
-        """Counters and histogram summaries as JSON-friendly data."""
-        with self._lock:
-            counters = [{"name": n, "labels": dict(l), "value": v}
-                        for (n, l), v in sorted(self._counters.items())]
-            timings = [{"name": n, "labels": dict(l), "count": h["count"],
-                        "sum_seconds": round(h["sum"], 6)}
-                       for (n, l), h in sorted(self._histograms.items())]
-        return {"counters": counters, "timings": timings}
-
-    def render_prometheus(self):
-        lines = []
-        with self._lock:
-            for (name, labels), value in sorted(self._counters.items()):
-                lines.append(f"{name}{_labels(labels)} {value:g}")
-            for (name, labels), hist in sorted(self._histograms.items()):
-                for bound, count in zip(BUCKETS, hist["buckets"]):
-                    lines.append(f"{name}_bucket{_labels(labels + (('le', str(bound)),))} "
-                                 f"{count}")
-                lines.append(f"{name}_bucket{_labels(labels + (('le', '+Inf'),))} "
-                             f"{hist['count']}")
-                lines.append(f"{name}_sum{_labels(labels)} {hist['sum']:.6f}")
-                lines.append(f"{name}_count{_labels(labels)} {hist['count']}")
-        return "\n".join(lines) + "\n"
+_lock = threading.Lock()
+_metrics = None
 
 
-def _labels(pairs):
-    if not pairs:
-        return ""
-    inner = ",".join('%s="%s"' % (k, str(v).replace("\\", "\\\\").replace('"', '\\"'))
-                     for k, v in pairs)
-    return "{" + inner + "}"
+class InstagramMetrics:
+    """Every metric family of the integration (see docs/operations.md#metrics)."""
+
+    def __init__(self, registry=None):
+        opts = {} if registry is None else {"registry": registry}
+        self.graph_calls = Counter(
+            "instagram_graph_calls_total", "HTTP attempts sent to Meta, by outcome",
+            ["method", "endpoint", "outcome"], **opts)
+        self.graph_call_seconds = Histogram(
+            "instagram_graph_call_duration_seconds", "Duration of one HTTP attempt to Meta",
+            ["method", "endpoint"], buckets=GRAPH_BUCKETS, **opts)
+        self.graph_errors = Counter(
+            "instagram_graph_errors_total", "Meta errors by category, code and subcode",
+            ["category", "code", "subcode"], **opts)
+        self.graph_retries = Counter(
+            "instagram_graph_retries_total", "Attempts to Meta that repeated a failed one",
+            ["method", "endpoint"], **opts)
+        # The newest reading wins across workers: Meta reports one budget, not one per worker.
+        self.usage_percent = Gauge(
+            "instagram_graph_usage_percent", "Latest share of Meta's hourly budget used "
+            "(account=\"app\": X-App-Usage; else X-Business-Use-Case-Usage)",
+            ["host", "account"], multiprocess_mode="mostrecent", **opts)
+        self.token_refresh = Counter(
+            "instagram_token_refresh_total", "Token refresh attempts by outcome",
+            ["outcome"], **opts)
+        self.posts = Counter(
+            "instagram_posts_finished_total", "Posts that reached a final state",
+            ["post_type", "outcome"], **opts)
+        self.publish_seconds = Histogram(
+            "instagram_post_publish_duration_seconds",
+            "From a post's creation to its publication", ["post_type"],
+            buckets=PUBLISH_BUCKETS, **opts)
+        self.job_rows = Counter(
+            "instagram_job_rows_total", "Rows handled by background jobs, by outcome",
+            ["job", "outcome"], **opts)
+        self.job_row_seconds = Histogram(
+            "instagram_job_row_duration_seconds", "Time spent on one row by a job", ["job"],
+            buckets=JOB_ROW_BUCKETS, **opts)
+        self.job_failures = Counter(
+            "instagram_job_failures_total", "Unexpected exceptions in job work on a row",
+            ["job"], **opts)
+        self.insights_sync = Counter(
+            "instagram_insights_sync_total", "What the insights sync did, by outcome",
+            ["outcome"], **opts)
+        self.shared_state_errors = Counter(
+            "instagram_shared_state_errors_total",
+            "Redis errors of the shared guards (the process then guards on its own)",
+            ["error"], **opts)
+
+
+def instagram_metrics() -> InstagramMetrics:
+    """The process's metrics, created on first use (a registry refuses a name twice)."""
+    global _metrics
+    with _lock:
+        if _metrics is None:
+            _metrics = InstagramMetrics()
+        return _metrics
 
 
 class GraphCallObserver:
     """Receives the client's call records and turns them into metrics."""
 
-    def __init__(self, metrics):
+    def __init__(self, metrics: InstagramMetrics):
         self.metrics = metrics
 
     def on_call(self, record):
+        m = self.metrics
         outcome = "ok" if record.ok else record.error_category or "error"
-        labels = {"method": record.method, "endpoint": record.endpoint, "outcome": outcome}
-        self.metrics.inc("instagram_graph_calls_total", **labels)
+        m.graph_calls.labels(record.method, record.endpoint, outcome).inc()
         if record.duration_s is not None:
-            self.metrics.observe("instagram_graph_call_seconds", record.duration_s,
-                                 method=record.method, endpoint=record.endpoint)
+            m.graph_call_seconds.labels(record.method, record.endpoint).observe(
+                record.duration_s)
+        if record.attempt > 1:
+            m.graph_retries.labels(record.method, record.endpoint).inc()
         if not record.ok:
-            self.metrics.inc("instagram_graph_errors_total", category=record.error_category,
-                             code=str(record.error_code or ""),
-                             subcode=str(record.error_subcode or ""))
+            m.graph_errors.labels(record.error_category, str(record.error_code or ""),
+                                  str(record.error_subcode or "")).inc()
+        usage = record.usage
+        if usage is not None:
+            if usage.app:
+                m.usage_percent.labels(record.host, "app").set(max(usage.app.values()))
+            for account, entry in usage.accounts.items():
+                m.usage_percent.labels(record.host, account).set(entry["percent"])
+
+
+class BreakerCollector:
+    """The breaker's state per Meta host, read when scraped (from Redis when it is shared)."""
+
+    STATES = ("closed", "half_open", "open")
+
+    def __init__(self, breaker, hosts):
+        self.breaker, self.hosts = breaker, tuple(dict.fromkeys(hosts))
+
+    def collect(self):
+        family = GaugeMetricFamily(
+            "instagram_circuit_breaker_state",
+            "1 for the circuit breaker's current state per Meta host", labels=["host", "state"])
+        for host in self.hosts:
+            try:
+                current = self.breaker.state(host)
+            except Exception:  # a scrape must answer even if the state cannot be read
+                continue
+            for state in self.STATES:
+                family.add_metric([host, state], 1.0 if state == current else 0.0)
+        yield family
+
+
+def observe_finished_post(post):
+    """Count a post that reached published, failed or expired (and time a publication)."""
+    metrics = instagram_metrics()
+    metrics.posts.labels(post.post_type, post.status).inc()
+    if post.status == "published" and post.published_at and post.created_at:
+        metrics.publish_seconds.labels(post.post_type).observe(
+            max(0.0, (post.published_at - post.created_at).total_seconds()))
+
+
+class WaitingPostsCollector:
+    """Posts not yet final, by status, and the age of the oldest: read from the database
+    when scraped, so "posts stuck" is one number whichever worker answers."""
+
+    def __init__(self, app, waiting):
+        self.app = app
+        self.waiting = tuple(waiting)  # the publishing package's statuses (core imports none)
+
+    def collect(self):
+        from backend.extensions import db
+        from backend.models import SNSPost, utcnow
+        WAITING = self.waiting
+        count = GaugeMetricFamily("instagram_posts_waiting",
+                                  "Posts not yet published, failed or expired", labels=["status"])
+        oldest = GaugeMetricFamily("instagram_post_oldest_waiting_seconds",
+                                   "Age of the oldest post not yet final (0 when none)")
+        try:
+            with self.app.app_context():
+                rows = db.session.execute(
+                    db.select(SNSPost.status, db.func.count(SNSPost.id),
+                              db.func.min(SNSPost.created_at))
+                    .where(SNSPost.status.in_(WAITING)).group_by(SNSPost.status)).all()
+        except Exception:  # a scrape must answer even when the database does not
+            return
+        first = None
+        found = {status: (n, created) for status, n, created in rows}
+        for status in WAITING:
+            n, created = found.get(status, (0, None))
+            count.add_metric([status], n)
+            if created is not None:
+                created = created if created.tzinfo else created.replace(tzinfo=timezone.utc)
+                first = created if first is None else min(first, created)
+        oldest.add_metric([], 0.0 if first is None else (utcnow() - first).total_seconds())
+        yield count
+        yield oldest

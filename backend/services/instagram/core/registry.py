@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from flask import request
-from flask_jwt_extended import verify_jwt_in_request
 from pydantic import BaseModel, Field, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from backend.errors import APIError, NotFound
+from backend.identity import require_jwt
 from backend.inputs import MAX_ID, JSONTooDeep, parse_json, unstorable_text
 
 REF = "#/components/schemas/{model}"
@@ -60,7 +60,8 @@ class Registry:
             def wrapper(*args, **kwargs):
                 if endpoint.auth:
                     # Who asks comes before what is asked: no JWT is a 401, never a 422.
-                    verify_jwt_in_request()
+                    # The limiter's key function decoded it already; it is not decoded twice.
+                    require_jwt()
                 if not all(1 <= kwargs[name] <= MAX_ID for name in ids):
                     raise NotFound("No such endpoint or resource.")
                 if endpoint.query is not None:
@@ -99,6 +100,7 @@ class ErrorBody(BaseModel):
     code: str
     message: str
     details: dict = {}
+    request_id: str | None = None
 
 
 class ErrorEnvelope(BaseModel):

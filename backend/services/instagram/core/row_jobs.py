@@ -9,8 +9,12 @@ ended by the job's `give_up` with reason internal_error. One bad row never stops
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import current_app
 
 from backend.extensions import db
 from backend.models import utcnow
@@ -33,59 +37,108 @@ class StopRows(Exception):
         self.outcome, self.remaining = outcome, remaining
 
 
-def work_on_rows(job, model, row_ids, work, *, give_up, app=None, before_each=None):
+def work_on_rows(job, model, row_ids, work, *, give_up, app=None, before_each=None,
+                 concurrency=1):
     """For each id: claim the lease, load the row, call `work(row, lease)`, release.
 
     `work` returns an outcome name (counted) and handles the failures it expects; anything
     it raises besides StopRows and LeaseLost is unexpected. `give_up(row_id, exc)` ends a
     row that failed too often (it runs in a clean session). `before_each(row_id)` may return
     an outcome to stop the batch before the next row (a budget check, say).
+    With `concurrency` > 1, that many threads work on rows at once, each in its own app
+    context and so its own database session; the same policy applies to every row, and a
+    stop ends the rows not yet started in every thread.
     Returns a Counter of outcomes.
     """
     rt = runtime(app)
-    settings = rt.settings
-    outcomes = Counter()
-    row_ids = list(row_ids)
-    for index, row_id in enumerate(row_ids):
+    batch = _Batch(row_ids)
+    if concurrency <= 1 or len(batch.pending) <= 1:
+        _work_through(job, model, work, give_up, before_each, rt, batch)
+    else:
+        flask_app = app or current_app._get_current_object()
+
+        def worker():
+            with flask_app.app_context():
+                _work_through(job, model, work, give_up, before_each, rt, batch)
+
+        threads = min(concurrency, len(batch.pending))
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix=job) as pool:
+            for future in [pool.submit(worker) for _ in range(threads)]:
+                future.result()  # a bug in the loop itself is raised, not swallowed
+    for outcome, count in batch.outcomes.items():
+        rt.metrics.job_rows.labels(job, outcome).inc(count)
+    return batch.outcomes
+
+
+class _Batch:
+    """The rows not yet started and the outcomes so far, shared by the threads of a run."""
+
+    def __init__(self, row_ids):
+        self.pending = deque(row_ids)
+        self.outcomes = Counter()
+        self._lock = threading.Lock()
+
+    def next(self):
+        with self._lock:
+            return self.pending.popleft() if self.pending else None
+
+    def count(self, outcome, amount=1):
+        with self._lock:
+            self.outcomes[outcome] += amount
+
+    def stop(self, outcome_of_rest):
+        """No further row starts; those left are counted as `outcome_of_rest` (if any)."""
+        with self._lock:
+            if outcome_of_rest:
+                self.outcomes[outcome_of_rest] += len(self.pending)
+            self.pending.clear()
+
+
+def _work_through(job, model, work, give_up, before_each, rt, batch):
+    while (row_id := batch.next()) is not None:
         if before_each is not None:
             stop = before_each(row_id)
             if stop:
-                outcomes[stop] += len(row_ids) - index
+                batch.count(stop)
+                batch.stop(stop)
                 break
-        lease = claim(model, row_id, settings.INSTAGRAM_LEASE_SECONDS)
-        if lease is None:
-            outcomes["busy"] += 1
-            continue
-        started = time.monotonic()
+        _one_row(job, model, row_id, work, give_up, rt, batch)
+
+
+def _one_row(job, model, row_id, work, give_up, rt, batch):
+    lease = claim(model, row_id, rt.settings.INSTAGRAM_LEASE_SECONDS)
+    if lease is None:
+        batch.count("busy")
+        return
+    started = time.monotonic()
+    try:
+        row = db.session.get(model, row_id)
+        if row is None:
+            return
+        outcome = work(row, lease) or "done"
+        if row.job_failures:
+            lease.clear_failures()
+        batch.count(outcome)
+    except StopRows as stop:
+        batch.count(stop.outcome)
+        batch.stop(stop.remaining)
+    except LeaseLost:
+        db.session.rollback()
+        log.warning("%s: lease on %s %s lost mid-work; another holder continues", job,
+                    model.__tablename__, row_id)
+        batch.count("lease_lost")
+    except Exception as exc:  # the one place unexpected failures are handled
+        db.session.rollback()
+        batch.count(INTERNAL_ERROR)
+        _unexpected(job, model, row_id, lease, exc, give_up, rt)
+    finally:
+        db.session.rollback()
         try:
-            row = db.session.get(model, row_id)
-            if row is None:
-                continue
-            outcome = work(row, lease) or "done"
-            if row.job_failures:
-                lease.clear_failures()
-            outcomes[outcome] += 1
-        except StopRows as stop:
-            outcomes[stop.outcome] += 1
-            if stop.remaining:
-                outcomes[stop.remaining] += len(row_ids) - index - 1
-            break
-        except LeaseLost:
-            db.session.rollback()
-            log.warning("%s: lease on %s %s lost mid-work; another holder continues", job,
-                        model.__tablename__, row_id)
-            outcomes["lease_lost"] += 1
-        except Exception as exc:  # the one place unexpected failures are handled
-            db.session.rollback()
-            outcomes[INTERNAL_ERROR] += 1
-            _unexpected(job, model, row_id, lease, exc, give_up, rt)
-        finally:
-            db.session.rollback()
             lease.release()
-            rt.metrics.observe("instagram_job_row_seconds", time.monotonic() - started, job=job)
-    for outcome, count in outcomes.items():
-        rt.metrics.inc("instagram_job_rows_total", count, job=job, outcome=outcome)
-    return outcomes
+        except Exception:  # the lease then lapses by itself; the other rows go on
+            log.exception("%s: could not release the lease on %s %s", job,
+                          model.__tablename__, row_id)
+        rt.metrics.job_row_seconds.labels(job).observe(time.monotonic() - started)
 
 
 def _unexpected(job, model, row_id, lease, exc, give_up, rt):
@@ -100,7 +153,7 @@ def _unexpected(job, model, row_id, lease, exc, give_up, rt):
     else:
         log.error("%s: unexpected failure on %s %s again (%d of %d): %s", job,
                   model.__tablename__, row_id, failures, limit, type(exc).__name__)
-    rt.metrics.inc("instagram_job_failures_total", job=job)
+    rt.metrics.job_failures.labels(job).inc()
     if failures >= limit:
         try:
             give_up(row_id, exc)

@@ -1,6 +1,9 @@
 """Signals the integration sends (blinker, as Flask's own), so a host can mail or chat.
 
-Each is sent with the current app as sender, after the change is committed:
+Each is sent with the current app as sender, after the change is committed. An event may
+be seen by several workers (two jobs noticing one expiring token): receivers that must act
+once use a unique key, as the host's notification store does (backend/notifications.py,
+whose own `notification_created` signal is sent exactly once per stored notification):
 
     from backend.services.instagram.core.signals import post_failed
     @post_failed.connect
@@ -17,3 +20,9 @@ post_failed = _signals.signal("instagram-post-failed")
 # account=SNSAccount that Meta (or an unreadable token) says must be connected again;
 # error=the record kept in account.last_error.
 account_needs_reauth = _signals.signal("instagram-account-needs-reauth")
+# account=SNSAccount whose token refresh Meta refused (not a re-authentication: see above);
+# error=the record kept in account.last_error; failures=consecutive failed refreshes.
+token_refresh_failed = _signals.signal("instagram-token-refresh-failed")
+# account=SNSAccount whose token expires within a day (sent by the refresh job each run
+# while it lasts); expires_at=when.
+token_expiring = _signals.signal("instagram-token-expiring")

@@ -1,12 +1,11 @@
 """Per-host circuit breaker: stop calling a failing Graph host for a while, then probe it."""
 from __future__ import annotations
 
-import threading
 import time
-from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from .errors import CircuitOpenError, InstagramAPIError, NetworkError
+from .shared_state import LocalStore
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 # Meta codes that mean its servers, not the request, failed.
@@ -23,12 +22,8 @@ def counts_as_failure(error: InstagramAPIError) -> bool:
     return error.code in _SERVER_CODES or (error.code, error.subcode) in _SERVER_CODE_SUBCODES
 
 
-@dataclass
-class _HostState:
-    state: str = CLOSED
-    failures: int = 0
-    opened_at: float = 0.0
-    trial_started: float | None = None
+def _closed() -> dict:
+    return {"state": CLOSED, "failures": 0, "opened_at": 0.0, "trial_started": None}
 
 
 class CircuitBreaker:
@@ -38,55 +33,72 @@ class CircuitBreaker:
     refused with CircuitOpenError for `cooldown` seconds. Half-open: one trial call passes;
     its success closes the breaker, its failure opens it again. A trial that never reports
     back (its caller crashed) is replaced after another cooldown.
+
+    The per-host records live in `store` (graph/shared_state.py): this process's memory by
+    default, Redis when every worker must see one breaker (then pass a wall clock). A
+    closed breaker with no failures is read, never written, so healthy calls stay cheap.
     """
 
     def __init__(self, failure_threshold: int = 5, cooldown: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, store: Any = None):
         self.failure_threshold = max(1, failure_threshold)
         self.cooldown = cooldown
         self._clock = clock
-        self._lock = threading.Lock()
-        self._hosts: dict[str, _HostState] = {}
+        self.store = store if store is not None else LocalStore()
 
-    def _host(self, host: str) -> _HostState:
-        return self._hosts.setdefault(host, _HostState())
+    def _key(self, host: str) -> str:
+        return "breaker:" + host
 
     def state(self, host: str) -> str:
         """closed, open or half_open (an open breaker past its cooldown reads half_open)."""
-        with self._lock:
-            st = self._host(host)
-            if st.state == OPEN and self._clock() - st.opened_at >= self.cooldown:
-                return HALF_OPEN
-            return st.state
+        st = self.store.get(self._key(host)) or _closed()
+        if st["state"] == OPEN and self._clock() - st["opened_at"] >= self.cooldown:
+            return HALF_OPEN
+        return st["state"]
 
     def before_call(self, host: str) -> None:
         """Raise CircuitOpenError unless a call to `host` may go out now."""
-        with self._lock:
-            st = self._host(host)
+        st = self.store.get(self._key(host))
+        if st is None or st["state"] == CLOSED:
+            return
+
+        def admit(st):
+            st = st or _closed()
             now = self._clock()
-            if st.state == CLOSED:
-                return
-            if st.state == OPEN:
-                wait = self.cooldown - (now - st.opened_at)
+            if st["state"] == CLOSED:
+                return st, None
+            if st["state"] == OPEN:
+                wait = self.cooldown - (now - st["opened_at"])
                 if wait > 0:
-                    raise self._refusal(host, wait)
-                st.state = HALF_OPEN
-            elif st.trial_started is not None and now - st.trial_started < self.cooldown:
-                raise self._refusal(host, self.cooldown - (now - st.trial_started))
-            st.trial_started = now
+                    return st, wait
+                st["state"] = HALF_OPEN
+            elif st["trial_started"] is not None and now - st["trial_started"] < self.cooldown:
+                return st, self.cooldown - (now - st["trial_started"])
+            st["trial_started"] = now
+            return st, None
+        wait = self.store.update(self._key(host), admit, ttl=self._ttl())
+        if wait is not None:
+            raise self._refusal(host, wait)
 
     def record_success(self, host: str) -> None:
         """The host answered (even with a request error): close the breaker."""
-        with self._lock:
-            self._hosts[host] = _HostState()
+        st = self.store.get(self._key(host))
+        if st is not None:
+            self.store.update(self._key(host), lambda _old: (None, None))
 
     def record_failure(self, host: str) -> None:
         """One more consecutive failure; open the breaker at the threshold or after a trial."""
-        with self._lock:
-            st = self._host(host)
-            st.failures += 1
-            if st.state == HALF_OPEN or st.failures >= self.failure_threshold:
-                st.state, st.opened_at, st.trial_started = OPEN, self._clock(), None
+        def fail(st):
+            st = st or _closed()
+            st["failures"] += 1
+            if st["state"] == HALF_OPEN or st["failures"] >= self.failure_threshold:
+                st.update(state=OPEN, opened_at=self._clock(), trial_started=None)
+            return st, None
+        self.store.update(self._key(host), fail, ttl=self._ttl())
+
+    def _ttl(self) -> float:
+        # Failures older than this are forgotten even if no success ever closed the record.
+        return max(3600.0, self.cooldown * 10)
 
     @staticmethod
     def _refusal(host: str, wait: float) -> CircuitOpenError:

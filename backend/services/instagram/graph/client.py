@@ -6,12 +6,14 @@ from typing import Any
 
 from .content_publishing import PublishingMixin
 from .errors import PermanentError
+from .high_level import HighLevelMixin, PublishWait
+from .insights_catalogue import RejectedMetrics
 from .reading import Fields, ReadingMixin
 from .transport import LOGGER_NAME, GraphTransport
 from .usage import APP_ACCOUNT
 from .wire import CallRecord, GraphRequest, as_int, comma_list
 
-__all__ = ["CallRecord", "ClientSettings", "InstagramAPI", "LOGGER_NAME"]
+__all__ = ["CallRecord", "ClientSettings", "InstagramAPI", "LOGGER_NAME", "PublishWait"]
 
 INSTAGRAM_ACCOUNT_FIELDS = ("user_id,username,name,account_type,profile_picture_url,"
                             "followers_count,follows_count,media_count,biography,website")
@@ -34,24 +36,42 @@ class ClientSettings:
     timeout: Any = (3.05, 20)
     max_retries: int = 3
     appsecret_proof: bool = True
+    redirect_uri: str | None = None  # the dialog's, which authenticate(code) sends again
 
     def as_kwargs(self) -> dict[str, Any]:
         """The settings as InstagramAPI keyword arguments."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-class InstagramAPI(PublishingMixin, ReadingMixin, GraphTransport):
+class InstagramAPI(HighLevelMixin, PublishingMixin, ReadingMixin, GraphTransport):
     """Client for Meta's Instagram Graph API, or for the sandbox behind the same base URLs.
 
     InstagramAPI(access_token=None, *, login_type="instagram"|"facebook", app_id, app_secret,
     graph_url, facebook_graph_url, oauth_url, rupload_url, graph_version="v25.0",
     timeout=(3.05, 20), max_retries=3 (attempts in all), session, usage (UsageTracker),
     breaker (CircuitBreaker), observer (.on_call(CallRecord)), appsecret_proof=True,
-    retry_wait (tenacity wait), account_id). login_type picks the Graph host.
+    retry_wait (tenacity wait), account_id, redirect_uri, publish_wait (PublishWait)).
+    login_type picks the Graph host.
+
+    For scripts (docs/client.md): authenticate(code) -> (token, user info),
+    post_feed(image_url, caption, hashtags), post_story(image_url, text),
+    post_reel(video_url, caption, thumbnail_url), get_account_info(), get_insights(post_id),
+    get_media(limit=, after=) -> (posts, next cursor), refresh_access_token(token). Posts
+    wait for Meta's processing and are never published twice. The other methods are the
+    Graph calls the platform composes.
 
     Every method returns plain dicts or lists and raises InstagramAPIError subclasses
     (see errors.py); no secret ever appears in their text or in the client's logs.
     """
+
+    def __init__(self, access_token: str | None = None, *, redirect_uri: str | None = None,
+                 publish_wait: PublishWait | None = None, **options: Any):
+        super().__init__(access_token, **options)
+        self.redirect_uri = redirect_uri
+        self.publish_wait = publish_wait or PublishWait()
+        self.token_expires_at = None  # set when authenticate or a refresh says
+        # Metrics Meta refused, not asked for again by get_insights for a day.
+        self.rejected_metrics = RejectedMetrics()
 
     @classmethod
     def from_settings(cls, settings: ClientSettings, access_token: str | None = None,
@@ -61,7 +81,7 @@ class InstagramAPI(PublishingMixin, ReadingMixin, GraphTransport):
 
     # --- OAuth (contract 1A, 1B) ---
 
-    def authenticate(self, code: str, redirect_uri: str) -> dict[str, Any]:
+    def exchange_code(self, code: str, redirect_uri: str) -> dict[str, Any]:
         """Exchange an OAuth code for a short-lived token. Never retried once sent: codes work once.
 
         Instagram Login: {"access_token", "user_id" (str), "permissions": [..]}, from either the
@@ -102,16 +122,21 @@ class InstagramAPI(PublishingMixin, ReadingMixin, GraphTransport):
     def refresh_access_token(self, token: str | None = None) -> dict[str, Any]:
         """Refresh a long-lived Instagram Login token (default: the client's) for 60 more days.
 
-        Facebook Login has no refresh: exchange a valid token again instead.
+        Facebook Login has no refresh: exchange a valid token again instead. Refreshing the
+        client's own token switches the client to the new one.
         """
         if self.login_type != "instagram":
             raise ValueError("refresh_access_token is Instagram Login only; Facebook Login "
                              "tokens are renewed with exchange_long_lived_token")
+        own = token is None or token == self.access_token
         token = token or self._require_token()
         params = {"grant_type": "ig_refresh_token", "access_token": token}
-        return _token_result(self._token_call(
+        fresh = _token_result(self._token_call(
             "GET", self.graph_url, f"{self.graph_url}/refresh_access_token", params=params,
             secrets=(token,)))
+        if own:
+            self.use_token(fresh["access_token"], fresh["expires_in"])
+        return fresh
 
     def debug_token(self, input_token: str | None = None) -> dict[str, Any]:
         """GET graph.facebook.com/debug_token with the app token; returns its `data` object."""
@@ -137,9 +162,12 @@ class InstagramAPI(PublishingMixin, ReadingMixin, GraphTransport):
 
     def get_account_info(self, ig_user_id: str | None = None,
                          fields: Fields = None) -> dict[str, Any]:
-        """The professional account's profile: /me (Instagram Login) or /{ig_user_id}."""
-        if self.login_type == "facebook" and not ig_user_id:
-            raise ValueError("Facebook Login needs the ig_user_id of the account")
+        """The professional account's profile: /me (Instagram Login) or /{ig_user_id}
+        (Facebook Login; default: the client's account_id)."""
+        if self.login_type == "facebook":
+            ig_user_id = ig_user_id or self.account_id
+            if not ig_user_id:
+                raise ValueError("Facebook Login needs the ig_user_id of the account")
         default = INSTAGRAM_ACCOUNT_FIELDS if self.login_type == "instagram" \
             else FACEBOOK_ACCOUNT_FIELDS
         return self._graph("GET", ig_user_id or "me",

@@ -141,14 +141,24 @@ class PublishingMixin:
         if status != "PUBLISHED":
             failure.container_status = status
             raise failure
-        found = matching_media(self.recent_media(ig_user_id, story=story, since=started),
-                               since=started,
-                               caption=caption, product_type=product_type, exclude=exclude,
-                               check_caption=not story and caption is not None)
-        media_id = str(found[0]["id"]) if len(found) == 1 else None
+        media_id = self.identify_published(ig_user_id, since=started, caption=caption,
+                                           product_type=product_type, story=story,
+                                           exclude=exclude)
         log.info("publish of container %s failed (%s) but it is PUBLISHED (media %s)",
                  creation_id, failure.code, media_id)
         return {"id": media_id, "recovered": True}
+
+    def identify_published(self, ig_user_id: str, *, since: datetime,
+                           caption: str | None = None, product_type: str | None = None,
+                           story: bool = False, exclude: set[str] = frozenset()) -> str | None:
+        """The id of the media a container published since `since` became, found among the
+        account's recent media (see publish_container_safely); None unless exactly one
+        matches."""
+        found = matching_media(self.recent_media(ig_user_id, story=story, since=since),
+                               since=since,
+                               caption=caption, product_type=product_type, exclude=exclude,
+                               check_caption=not story and caption is not None)
+        return str(found[0]["id"]) if len(found) == 1 else None
 
     def recent_media(self, ig_user_id: str, *, story: bool = False,
                      since: datetime | None = None) -> list[dict[str, Any]]:

@@ -64,11 +64,37 @@ class ReadingMixin:
             query.pop("before", None)
             query.update(following)
 
-    def get_media(self, media_id: str, fields: Fields = DEFAULT_MEDIA_FIELDS, *,
-                  retry_not_found: int = 0) -> dict[str, Any]:
-        """GET /{media_id}?fields=...; the media object as Meta returns it."""
+    def get_media(self, media_id: str | None = None, fields: Fields = DEFAULT_MEDIA_FIELDS, *,
+                  limit: int | None = None, after: str | None = None,
+                  retry_not_found: int = 0) -> dict[str, Any] | tuple[list[dict], str | None]:
+        """One media, or a page of the account's posts.
+
+        get_media(media_id, fields): GET /{media_id}, the media object as Meta returns it.
+        get_media(limit=25, after=cursor), without a media id: (posts, next_cursor), the
+        account's posts newest first (stories are not among them: list_stories), and the
+        cursor of the following page, None on the last one.
+        """
+        if media_id is None:
+            page = self.list_media(self.own_account(), fields, limit=limit or 25, after=after)
+            following = next_page_params(page.get("paging") or {}) or {}
+            return list(page.get("data") or []), following.get("after")
+        if isinstance(media_id, int) and not isinstance(media_id, bool):
+            raise TypeError("media ids are strings; to page the account's posts pass "
+                            "limit= (get_media(limit=10))")
+        if limit is not None or after is not None:
+            raise TypeError("limit and after page the account's posts: leave media_id out")
         return self._graph("GET", media_id, params={"fields": comma_list(fields)},
                            retry_not_found=retry_not_found)
+
+    def own_account(self) -> str:
+        """The id to call the client's own account by: its account_id, or on Instagram Login
+        `me` until it is known."""
+        if self.account_id:
+            return str(self.account_id)
+        if self.login_type != "instagram":
+            raise ValueError("Facebook Login needs the account: create the client with "
+                             "account_id=<ig user id>, or call authenticate() first")
+        return "me"
 
     def list_media(self, ig_user_id: str, fields: Fields = DEFAULT_MEDIA_FIELDS,
                    limit: int | None = 25, after: str | None = None,

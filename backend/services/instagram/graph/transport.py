@@ -251,7 +251,8 @@ class GraphTransport:
             body = None
         if response.ok and isinstance(body, dict) and not _is_error_body(body):
             self.breaker.record_success(request.host)
-            self._report(request, attempt, duration, response.status_code, None, usage)
+            self._report(request, attempt, duration, response.status_code, None, usage,
+                         response.headers.get("x-fb-trace-id"))
             return body
         error = error_from_response(response, request.secrets)
         if counts_as_failure(error):
@@ -267,16 +268,16 @@ class GraphTransport:
 
     def _refuse_if_blocked(self, request: GraphRequest) -> None:
         """Meta extends a throttle on every further call, so wait it out without calling."""
-        for account in (request.account, APP_ACCOUNT):
-            wait = self.usage.blocked_for(usage_key(request.host, account))
-            if wait > 0:
-                log.info("%s %s%s refused locally: rate limited for %.0f s more",
-                         request.method, request.host, request.endpoint, wait)
-                raise RateLimitError(
-                    f"Rate limited by Instagram; not calling {request.host} for {wait:.0f} s",
-                    retry_after=wait, reason="blocked_locally",
-                    user_message="Instagram asked us to slow down. Calls resume automatically "
-                                 "shortly.")
+        wait = self.usage.blocked_for_any([usage_key(request.host, account)
+                                           for account in (request.account, APP_ACCOUNT)])
+        if wait > 0:
+            log.info("%s %s%s refused locally: rate limited for %.0f s more",
+                     request.method, request.host, request.endpoint, wait)
+            raise RateLimitError(
+                f"Rate limited by Instagram; not calling {request.host} for {wait:.0f} s",
+                retry_after=wait, reason="blocked_locally",
+                user_message="Instagram asked us to slow down. Calls resume automatically "
+                             "shortly.")
 
     def _track_usage(self, request: GraphRequest, usage: Usage | None) -> None:
         if usage is None:
@@ -291,17 +292,25 @@ class GraphTransport:
 
     def _report(self, request: GraphRequest, attempt: int, duration: float,
                 status: int | None, error: InstagramAPIError | None,
-                usage: Usage | None) -> None:
+                usage: Usage | None, fbtrace_id: str | None = None) -> None:
         """One log line and one observer record per attempt that was sent."""
         with self._calls_lock:
             self._calls += 1
         suffix = "" if error is None else (
             f" {error.category} code={error.code} subcode={error.subcode}"
             f" fbtrace_id={error.fbtrace_id}")
-        log.log(logging.DEBUG if error is None else logging.INFO,
-                "%s %s%s -> %s in %.3fs (attempt %d)%s", request.method, request.host,
-                request.endpoint, status if status is not None else "no response", duration,
-                attempt, suffix)
+        # The endpoint has ids as {id} and no query string: no token can be in it.
+        log.info("%s %s%s -> %s in %.3fs (attempt %d)%s", request.method, request.host,
+                 request.endpoint, status if status is not None else "no response", duration,
+                 attempt, suffix, extra={
+                     "graph_method": request.method, "graph_host": request.host,
+                     "graph_endpoint": request.endpoint, "graph_status": status,
+                     "duration_ms": round(duration * 1000, 2), "attempt": attempt,
+                     "code": getattr(error, "code", None),
+                     "subcode": getattr(error, "subcode", None),
+                     "category": getattr(error, "category", None),
+                     "fbtrace_id": getattr(error, "fbtrace_id", None) or fbtrace_id,
+                     "usage_percent": None if usage is None else usage.max_percent})
         if self.observer is None:
             return
         record = CallRecord(request.method, request.host, request.endpoint, status, duration,

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Mapping
+
+from .shared_state import LocalStore
 
 log = logging.getLogger("backend.services.instagram.graph.client")
 
@@ -116,46 +117,50 @@ class UsageTracker:
     """Latest usage and "blocked until" time per host+account, shared between clients.
 
     Thread-safe. Meta extends a throttle when it keeps receiving calls, so clients ask
-    `blocked_for` before every call and refuse locally while it is positive.
+    `blocked_for` before every call and refuse locally while it is positive. The records
+    live in `store` (graph/shared_state.py): this process's memory by default, Redis when
+    every worker must honour one worker's block; with Redis, pass a wall clock.
     """
 
     def __init__(self, throttle_threshold: float = THROTTLE_THRESHOLD,
                  clock: Callable[[], float] = time.monotonic,
-                 max_age: float = USAGE_MAX_AGE):
+                 max_age: float = USAGE_MAX_AGE, store: Any = None):
         self.throttle_threshold = throttle_threshold
         self.max_age = max_age
         self._clock = clock
-        self._lock = threading.Lock()
-        self._usage: dict[str, Usage] = {}
-        self._seen_at: dict[str, float] = {}
-        self._blocked_until: dict[str, float] = {}
+        self.store = store if store is not None else LocalStore()
 
     def record(self, key: str, usage: Usage) -> None:
         """Remember `usage` as the latest for `key`; block it while Meta says to wait."""
-        with self._lock:
-            self._usage[key] = usage
-            self._seen_at[key] = self._clock()
+        entry = {"usage": asdict(usage), "seen_at": self._clock()}
+        # Kept a little past max_age: usage_for still answers, should_defer ignores it.
+        self.store.update("usage:" + key, lambda _old: (entry, None), ttl=self.max_age * 6)
         if usage.retry_after:
             self.block(key, usage.retry_after)
 
     def block(self, key: str, seconds: float) -> None:
         """Refuse calls for `key` for `seconds` (an existing longer block is kept)."""
         until = self._clock() + max(0.0, seconds)
-        with self._lock:
-            self._blocked_until[key] = max(until, self._blocked_until.get(key, 0.0))
+
+        def longer(old):
+            kept = max(until, (old or {}).get("until", 0.0))
+            return {"until": kept}, None
+        self.store.update("block:" + key, longer, ttl=max(1.0, seconds) + 60)
 
     def blocked_for(self, key: str) -> float:
         """Seconds left in the block of `key`; 0 when calls are allowed."""
-        with self._lock:
-            until = self._blocked_until.get(key)
-        if until is None:
-            return 0.0
-        return max(0.0, until - self._clock())
+        return self.blocked_for_any([key])
+
+    def blocked_for_any(self, keys: list[str]) -> float:
+        """The longest block left among `keys` (one round trip to the store)."""
+        now = self._clock()
+        entries = self.store.get_many(["block:" + k for k in keys])
+        return max([0.0] + [e["until"] - now for e in entries if e])
 
     def usage_for(self, key: str) -> Usage | None:
         """The latest usage seen for `key`, or None."""
-        with self._lock:
-            return self._usage.get(key)
+        entry = self.store.get("usage:" + key)
+        return None if entry is None else Usage(**entry["usage"])
 
     def should_defer(self, key: str, share: float = 1.0) -> bool:
         """True when a job allowed `share` (0-1] of the budget should not call Meta now.
@@ -164,11 +169,11 @@ class UsageTracker:
         background jobs pass a smaller share so they leave room for users. A reading older
         than `max_age` is ignored: the next call is the probe that tells the usage again.
         """
-        if self.blocked_for(key) > 0:
+        block, entry = self.store.get_many(["block:" + key, "usage:" + key])
+        now = self._clock()
+        if block and block["until"] > now:
             return True
-        with self._lock:
-            usage, seen_at = self._usage.get(key), self._seen_at.get(key, 0.0)
-        if usage is None or self._clock() - seen_at > self.max_age:
+        if entry is None or now - entry["seen_at"] > self.max_age:
             return False
         limit = min(self.throttle_threshold, max(0.0, share) * 100)
-        return usage.max_percent >= limit
+        return entry["usage"]["max_percent"] >= limit

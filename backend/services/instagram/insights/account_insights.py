@@ -9,11 +9,10 @@ from backend.models import utcnow
 from backend.services.instagram.accounts import connected
 from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.core.runtime import runtime
-from backend.services.instagram.insights.catalogue import (DEFAULT_ACCOUNT_METRICS,
-                                                           DEMOGRAPHIC_BREAKDOWNS,
-                                                           DEMOGRAPHIC_METRICS, SERIES_METRICS,
-                                                           TOTAL_BREAKDOWNS, account_metric_status)
-from backend.services.instagram.insights.fetch import Fetched, ask_dropping, parse_entries
+from backend.services.instagram.graph.insights_catalogue import (
+    DEFAULT_ACCOUNT_METRICS, DEMOGRAPHIC_BREAKDOWNS, DEMOGRAPHIC_METRICS, SERIES_METRICS,
+    TOTAL_BREAKDOWNS, account_metric_status)
+from backend.services.instagram.graph.insights_fetch import Fetched, ask_dropping, parse_entries
 from backend.services.instagram.insights.store import save_account_rows
 
 ACCOUNT_KIND = "ACCOUNT"

@@ -17,7 +17,7 @@ from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
 from backend.services.instagram.graph.usage import APP_ACCOUNT
 from backend.services.instagram.insights.account_insights import fetch_and_store as fetch_account
-from backend.services.instagram.insights.catalogue import DEFAULT_ACCOUNT_METRICS
+from backend.services.instagram.graph.insights_catalogue import DEFAULT_ACCOUNT_METRICS
 from backend.services.instagram.insights.media_insights import fetch_and_store, post_target
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def sync_insights(app):
     for account_id in due_accounts(now):
         _sync_account(account_id, now, settings, budget, stats)
     for outcome, count in stats.items():
-        rt.metrics.inc("instagram_insights_sync_total", count, outcome=outcome)
+        rt.metrics.insights_sync.labels(outcome).inc(count)
     if stats:
         log.info("insights sync: %s", dict(stats))
     return dict(stats)

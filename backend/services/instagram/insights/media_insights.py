@@ -11,10 +11,9 @@ from backend.services.instagram.accounts import connected
 from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
-from backend.services.instagram.insights.catalogue import (CAROUSEL, FEED, REELS, STORY,
-                                                           default_media_metrics, media_kind,
-                                                           media_metric_status)
-from backend.services.instagram.insights.fetch import fetch_media, parse_time
+from backend.services.instagram.graph.insights_catalogue import (
+    CAROUSEL, FEED, REELS, STORY, default_media_metrics, media_kind, media_metric_status)
+from backend.services.instagram.graph.insights_fetch import fetch_media, parse_time
 from backend.services.instagram.insights.store import latest_media_values, save_media_snapshot
 from backend.services.instagram.publishing import posts
 

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from urllib.parse import urlsplit
 
 from backend.services.instagram.core.templating import macro, render
+from backend.services.instagram.graph.captions import hashtag_spans
 from backend.services.instagram.preflight.rules import MAX_CAPTION_CHARS, MAX_HASHTAGS, MAX_MENTIONS
 
 FEED_MIN_RATIO, FEED_MAX_RATIO, TALL_RATIO = 0.8, 1.91, 9 / 16
 _MORE = "... more"
-# Same rules as post_rules: "#" glued to a word does not start a tag; "@" not after word/dot/@.
-_HASH_START = re.compile(r"(?<![\w&#])#")
+# Same rule as preflight.rules: "@" not after a word character, a dot or "@".
 _MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9._]+)")
 _KINDS = ("feed", "carousel", "story", "reel")
 _LIMITS = (("characters", MAX_CAPTION_CHARS), ("hashtags", MAX_HASHTAGS),
@@ -28,19 +27,9 @@ def _safe_url(url) -> str | None:
     return None
 
 
-def _tag_char(ch: str) -> bool:
-    return ch == "_" or ch.isalnum() or unicodedata.category(ch).startswith("M")
-
-
 def _tokens(text: str):
     """Split `text` into (kind, piece) with kind "text", "hashtag" or "mention"."""
-    spans = []
-    for match in _HASH_START.finditer(text):
-        end = match.end()
-        while end < len(text) and _tag_char(text[end]):
-            end += 1
-        if end > match.end():
-            spans.append((match.start(), end, "hashtag"))
+    spans = [(start, end, "hashtag") for start, end in hashtag_spans(text)]
     for match in _MENTION.finditer(text):
         end = match.start() + 1 + len(match.group(1).rstrip("."))
         if end > match.start() + 1:

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
+
+from backend.services.instagram.graph.captions import build_caption, clean_hashtags, find_hashtags
 
 MAX_CAPTION_CHARS, MAX_HASHTAGS, MAX_MENTIONS = 2200, 30, 20
 MAX_USER_TAGS, MAX_COLLABORATORS, MAX_ALT_TEXT_CHARS = 20, 3, 1000
@@ -12,8 +13,6 @@ CAROUSEL_MIN_ITEMS, CAROUSEL_MAX_ITEMS = 2, 10
 FEED_PREVIEW_CHARS, FEED_PREVIEW_LINES = 125, 2
 KINDS = ("feed", "carousel", "story", "reel")
 
-# A "#" glued to a word or an HTML entity ("AT&T#1", "a#b") does not start a hashtag.
-_HASH_START = re.compile(r"(?<![\w&#])#")
 # Usernames are ASCII; no word character, dot or "@" may precede the "@", which rules out emails.
 _MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9._]+)")
 _USERNAME = re.compile(r"[A-Za-z0-9._]{1,30}")
@@ -61,23 +60,6 @@ def _over(field: str, code: str, count: int, limit: int, what: str) -> list[Prob
     return [Problem(field, code, f"{what} {count}; Instagram allows at most {limit}.")]
 
 
-def _tag_char(ch: str) -> bool:
-    # Combining marks count too, or Devanagari and Thai tags would be cut mid-word.
-    return ch == "_" or ch.isalnum() or unicodedata.category(ch).startswith("M")
-
-
-def find_hashtags(text: str) -> list[str]:
-    """Hashtags in `text` (without "#"), in order, duplicates kept."""
-    tags = []
-    for match in _HASH_START.finditer(text):
-        end = match.end()
-        while end < len(text) and _tag_char(text[end]):
-            end += 1
-        if end > match.end():
-            tags.append(text[match.end():end])
-    return tags
-
-
 def find_mentions(text: str) -> list[str]:
     """@mentions in `text` (without "@"); a trailing dot ends the sentence, not the name."""
     names = (m.group(1).rstrip(".") for m in _MENTION.finditer(text))
@@ -94,29 +76,10 @@ def caption_counts(text: str) -> dict:
 
 def normalize_hashtags(hashtags) -> tuple[list[str], list[Problem]]:
     """Hashtags without "#", trimmed, de-duplicated case-insensitively (first spelling wins)."""
-    tags, seen, problems = [], set(), []
-    for i, raw in enumerate(hashtags or ()):
-        tag = raw.strip() if isinstance(raw, str) else ""
-        tag = tag[1:] if tag.startswith("#") else tag
-        if not tag or not all(map(_tag_char, tag)):
-            problems.append(Problem(
-                f"hashtags[{i}]", "hashtag_invalid",
-                f"{raw!r} is not a valid hashtag: use letters, digits and underscores only."))
-        elif tag.casefold() not in seen:
-            seen.add(tag.casefold())
-            tags.append(tag)
-    return tags, problems
-
-
-def build_caption(caption: str | None, hashtags) -> str:
-    """The caption with the valid hashtags it lacks appended on a new line."""
-    text = caption or ""
-    present = {tag.casefold() for tag in find_hashtags(text)}
-    tags, _ = normalize_hashtags(hashtags)
-    extra = " ".join("#" + tag for tag in tags if tag.casefold() not in present)
-    if not extra:
-        return text
-    return f"{text.rstrip()}\n{extra}" if text.strip() else extra
+    tags, invalid = clean_hashtags(hashtags)
+    return tags, [Problem(f"hashtags[{i}]", "hashtag_invalid",
+                          f"{raw!r} is not a valid hashtag: use letters, digits and underscores "
+                          "only.") for i, raw in invalid]
 
 
 def feed_caption_preview(text: str) -> str:

@@ -7,6 +7,7 @@ from backend.extensions import db
 from backend.models import SNSPost, utcnow
 from backend.services.instagram.core.leases import db_now
 from backend.services.instagram.core.row_jobs import internal_error_record, work_on_rows
+from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.publishing import scheduling, timers
 from backend.services.instagram.publishing.state_machine import (ACTIVE, WAITING, advance,
                                                                  finish_permalink,
@@ -20,8 +21,9 @@ JOB = "instagram_publish_posts"
 
 def process_due_posts(app, limit=50):
     """Advance every post whose next check is due, each under its lease (the sweep)."""
+    concurrency = runtime(app).settings.INSTAGRAM_PUBLISH_CONCURRENCY
     return sum(work_on_rows(JOB, SNSPost, due_posts(utcnow(), limit), _advance_row,
-                            give_up=_give_up, app=app).values())
+                            give_up=_give_up, app=app, concurrency=concurrency).values())
 
 
 def check_post(app, post_id):

@@ -7,8 +7,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from backend.services.instagram.core.registry import RowId
 from backend.services.instagram.publishing.calendar import STATES
 from backend.services.instagram.publishing.schemas import (PUBLISH_AT, WHEN_LIMITED,
-                                                           CarouselItem, PostOut,
-                                                           PreviewRequest, UserTag)
+                                                           AnyPostFields, PostOut,
+                                                           PreviewRequest)
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -19,26 +19,10 @@ class DraftRequest(PreviewRequest):
     account_id: RowId
 
 
-class DraftPatch(BaseModel):
+class DraftPatch(AnyPostFields):
     """Fields to change in a draft; `null` removes a field."""
 
-    model_config = ConfigDict(extra="forbid")
     type: Literal["feed", "story", "reel"] | None = None
-    account_id: RowId | None = None
-    image_url: str | None = None
-    video_url: str | None = None
-    upload_token: str | None = None
-    caption: str | None = None
-    hashtags: list[str] | None = None
-    user_tags: list[UserTag] | None = None
-    collaborators: list[str] | None = None
-    location_id: str | None = None
-    alt_text: str | None = None
-    items: list[CarouselItem] | None = None
-    cover_url: str | None = None
-    thumb_offset: int | None = None
-    share_to_feed: bool | None = None
-    audio_name: str | None = None
 
 
 class DraftEnvelope(BaseModel):

@@ -83,11 +83,10 @@ class ReelRequest(PostBody):
     audio_name: str | None = None
 
 
-class PreviewRequest(BaseModel):
-    """Any publish body plus its `type`; carousels are `feed` with `items`."""
+class AnyPostFields(BaseModel):
+    """Every field of any publish body, all optional (a preview, a draft, a draft's edit)."""
 
     model_config = ConfigDict(extra="forbid")
-    type: Literal["feed", "story", "reel"]
     account_id: RowId | None = None
     image_url: str | None = None
     video_url: str | None = None
@@ -103,6 +102,12 @@ class PreviewRequest(BaseModel):
     thumb_offset: int | None = None
     share_to_feed: bool | None = None
     audio_name: str | None = None
+
+
+class PreviewRequest(AnyPostFields):
+    """Any publish body plus its `type`; carousels are `feed` with `items`."""
+
+    type: Literal["feed", "story", "reel"]
 
 
 class Issue(BaseModel):

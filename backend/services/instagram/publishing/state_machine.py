@@ -20,6 +20,7 @@ from backend.models import SNSAccount, utcnow
 from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.core import signals
 from backend.services.instagram.core.clients import error_record
+from backend.services.instagram.core.metrics import observe_finished_post
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
 from backend.services.instagram.graph.content_publishing import _not_sent as not_sent
@@ -291,6 +292,7 @@ def _published(post, client, media_id, media=None):
     elif media_id:
         fill_permalink(post, client)
     db.session.commit()
+    observe_finished_post(post)
     log.info("post %s published as media %s", post.id, media_id)
     signals.post_published.send(current_app._get_current_object(), post=post)
 
@@ -513,6 +515,7 @@ def _finish(post, status, *, exc=None, code=None, subcode=None, message=None,
         post.error_category = exc.category if category == "container_error" else category
     post.error_code, post.error_subcode, post.error_message = code, subcode, message
     db.session.commit()
+    observe_finished_post(post)
     log.info("post %s %s: %s", post.id, status, code)
     if status in ("failed", "expired", "missed"):
         signals.post_failed.send(current_app._get_current_object(), post=post)

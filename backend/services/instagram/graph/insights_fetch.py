@@ -5,9 +5,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from backend.services.instagram.graph import errors as graph
-from backend.services.instagram.graph.wire import parse_graph_time as parse_time
-from backend.services.instagram.insights.catalogue import STORY, rejected_metric
+from . import errors as graph
+from .insights_catalogue import STORY, rejected_metric
+from .wire import parse_graph_time as parse_time
 
 log = logging.getLogger(__name__)
 

@@ -4,11 +4,10 @@ from datetime import date, datetime, timezone
 import pytest
 
 from backend.services.instagram.graph import errors as graph
-from backend.services.instagram.insights.catalogue import (CAROUSEL, FEED, REELS, STORY,
-                                                           RejectedMetrics, default_media_metrics,
-                                                           media_kind, media_metric_status,
-                                                           rejected_metric)
-from backend.services.instagram.insights.fetch import Fetched, ask_dropping, parse_entries
+from backend.services.instagram.graph.insights_catalogue import (
+    CAROUSEL, FEED, REELS, STORY, RejectedMetrics, default_media_metrics, media_kind,
+    media_metric_status, rejected_metric)
+from backend.services.instagram.graph.insights_fetch import Fetched, ask_dropping, parse_entries
 
 TODAY = date(2026, 11, 22)
 

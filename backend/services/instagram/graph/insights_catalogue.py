@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+
+from backend.services.instagram.graph.shared_state import LocalStore
 
 FEED, CAROUSEL, REELS, STORY = "FEED", "CAROUSEL", "REELS", "STORY"
 MEDIA_KINDS = (FEED, CAROUSEL, REELS, STORY)
@@ -176,25 +177,27 @@ def rejected_metric(message: str | None, asked: list[str]) -> str | None:
 
 
 class RejectedMetrics:
-    """Metrics Meta refused for a (version, kind), remembered for a while (thread-safe).
+    """Metrics Meta refused for a (version, kind), remembered for a while.
 
     The catalogue can lag Meta's changes; a metric Meta rejects is not asked for again until
-    `ttl` passes, so one stale entry costs one extra call, not a broken sync.
+    `ttl` passes, so one stale entry costs one extra call, not a broken sync. The memory is
+    kept in `store` (graph/shared_state.py): this process's, or Redis so that one worker's
+    lesson spares every other worker the same rejected call (then pass a wall clock).
     """
 
-    def __init__(self, ttl: float = 24 * 3600, clock=time.monotonic):
+    def __init__(self, ttl: float = 24 * 3600, clock=time.monotonic, store=None):
         self.ttl, self._clock = ttl, clock
-        self._lock = threading.Lock()
-        self._until: dict[tuple[str, str, str], float] = {}
+        self.store = store if store is not None else LocalStore()
+
+    @staticmethod
+    def _key(version: str, kind: str, name: str) -> str:
+        return f"rejected_metric:{version}:{kind}:{name}"
 
     def add(self, version: str, kind: str, name: str) -> None:
-        with self._lock:
-            self._until[(version, kind, name)] = self._clock() + self.ttl
+        until = self._clock() + self.ttl
+        self.store.update(self._key(version, kind, name), lambda _old: ({"until": until}, None),
+                          ttl=max(1.0, self.ttl))
 
     def contains(self, version: str, kind: str, name: str) -> bool:
-        with self._lock:
-            until = self._until.get((version, kind, name))
-            if until is not None and until <= self._clock():
-                del self._until[(version, kind, name)]
-                return False
-            return until is not None
+        entry = self.store.get(self._key(version, kind, name))
+        return entry is not None and entry["until"] > self._clock()

@@ -1,0 +1,133 @@
+"""Prometheus metrics of the platform and GET /metrics for scrapers (never a user's JWT).
+
+Requests by route and status, and background job runs, are counted here; the Instagram
+integration adds its own families to the same default registry and its live collectors to
+`app.extensions["metrics_collectors"]`. Under gunicorn with PROMETHEUS_MULTIPROC_DIR set
+(gunicorn.conf.py does it) every worker writes its samples to files there and a scrape of
+any worker answers the sum of all of them.
+"""
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import os
+import threading
+
+from flask import Response, current_app, request
+from prometheus_client import (REGISTRY, CollectorRegistry, Counter, Histogram,
+                               disable_created_metrics, multiprocess)
+from prometheus_client.exposition import choose_encoder
+
+from backend.errors import error_response
+
+REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+JOB_BUCKETS = (0.01, 0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0)
+
+_lock = threading.Lock()
+_metrics = None
+
+
+class HostMetrics:
+    def __init__(self):
+        self.requests = Counter("http_requests_total", "HTTP requests answered",
+                                ["method", "route", "status"])
+        self.request_seconds = Histogram("http_request_duration_seconds",
+                                         "Time to answer an HTTP request", ["method", "route"],
+                                         buckets=REQUEST_BUCKETS)
+        self.job_runs = Counter("background_job_runs_total", "Runs of scheduled jobs",
+                                ["job", "outcome"])
+        self.job_seconds = Histogram("background_job_duration_seconds",
+                                     "Duration of one run of a scheduled job", ["job"],
+                                     buckets=JOB_BUCKETS)
+        self.notifications = Counter("notifications_created_total",
+                                     "Notifications stored for users", ["kind"])
+
+
+def host_metrics() -> HostMetrics:
+    """The process's host metrics, created on first use."""
+    global _metrics
+    with _lock:
+        if _metrics is None:
+            # No *_created series: they double the series and multiprocess mode drops them.
+            disable_created_metrics()
+            _metrics = HostMetrics()
+        return _metrics
+
+
+def multiprocess_dir():
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.environ.get(
+        "prometheus_multiproc_dir")
+
+
+class _Union:
+    """Collectors of several registries as one (a scrape is one exposition)."""
+
+    def __init__(self, *sources):
+        self.sources = sources
+
+    def collect(self):
+        for source in self.sources:
+            yield from source.collect()
+
+
+def exposition_registry(app):
+    """What a scrape answers: every worker's samples (or this process's), plus live state."""
+    if multiprocess_dir():
+        base = CollectorRegistry()
+        multiprocess.MultiProcessCollector(base)
+    else:
+        base = REGISTRY
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Union(base, *app.extensions.get("metrics_collectors", ())))
+    return registry
+
+
+def metrics_view():
+    if not _scraper_allowed():
+        return error_response("forbidden", "Metrics are served to loopback, to the addresses "
+                              "in METRICS_ALLOW_FROM, or with the METRICS_TOKEN.", 403)
+    encoder, content_type = choose_encoder(request.headers.get("Accept"))
+    return Response(encoder(exposition_registry(current_app)), content_type=content_type)
+
+
+def _scraper_allowed():
+    token = current_app.config.get("METRICS_TOKEN")
+    given = request.headers.get("Authorization", "")
+    if token and given.startswith("Bearer ") and hmac.compare_digest(
+            given[len("Bearer "):].encode(), token.encode()):
+        return True
+    # Behind a reverse proxy every client seems to come from the proxy's address: a request
+    # that a proxy forwarded is never taken for a local one.
+    if request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded"):
+        return False
+    return _address_allowed(request.remote_addr, current_app.config["METRICS_ALLOW_FROM"])
+
+
+def _address_allowed(address, allow_from):
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    for network in allow_from:
+        if ip in network:
+            return True
+    return False
+
+
+def parse_networks(text):
+    """"127.0.0.0/8, ::1" as a tuple of networks; ValueError names the bad entry."""
+    networks = []
+    for part in (p.strip() for p in (text or "").split(",")):
+        if part:
+            try:
+                networks.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise ValueError(f"METRICS_ALLOW_FROM: {part!r} is not an address or "
+                                 "network") from None
+    return tuple(networks)
+
+
+def init_app(app):
+    host_metrics()
+    app.config["METRICS_ALLOW_FROM"] = parse_networks(app.config.get("METRICS_ALLOW_FROM"))
+    app.add_url_rule("/metrics", "metrics", metrics_view)

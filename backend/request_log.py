@@ -1,0 +1,57 @@
+"""One log line and one metric sample per request, under a request id the client sees.
+
+The id comes from the client's X-Request-ID when it is a sane token (a proxy's id keeps one
+trace across hops), otherwise it is generated; it is answered in X-Request-ID, added to every
+log record of the request (logging_setup.RequestContextFilter) and to error envelopes.
+"""
+import logging
+import re
+import time
+import uuid
+
+from flask import g, request
+
+from backend.identity import cached_user_id
+from backend.metrics import host_metrics
+
+log = logging.getLogger("backend.request")
+
+HEADER = "X-Request-ID"
+_SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+# Probes and scrapes come every few seconds: counted, but logged only at DEBUG.
+_QUIET_ROUTES = ("/metrics", "/health", "/health/live", "/health/ready")
+
+
+def _start():
+    given = request.headers.get(HEADER, "")
+    g.request_id = given if _SANE_ID.match(given) else uuid.uuid4().hex
+    g.request_started = time.perf_counter()
+
+
+def _finish(response):
+    started = g.pop("request_started", None)
+    if started is None:  # a request that failed before _start (not expected) is left alone
+        return response
+    duration = time.perf_counter() - started
+    route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+    metrics = host_metrics()
+    metrics.requests.labels(request.method, route, str(response.status_code)).inc()
+    metrics.request_seconds.labels(request.method, route).observe(duration)
+    response.headers[HEADER] = g.request_id
+    user_id = cached_user_id()
+    log.log(logging.DEBUG if route in _QUIET_ROUTES else logging.INFO,
+            "%s %s %s in %.1f ms", request.method, request.path, response.status_code,
+            duration * 1000, extra={
+                "method": request.method, "route": route, "path": request.path,
+                "status": response.status_code, "duration_ms": round(duration * 1000, 2),
+                "user_id": user_id, "remote_addr": request.remote_addr})
+    return response
+
+
+def current_request_id():
+    return g.get("request_id")
+
+
+def init_app(app):
+    app.before_request(_start)
+    app.after_request(_finish)

@@ -1,0 +1,161 @@
+"""Small keyed records shared by the guards: in this process, or in Redis for every worker.
+
+The usage tracker, the circuit breaker and the rejected-metric memory keep their state here
+as JSON-able dicts. `LocalStore` is one process's memory; `RedisStore` puts the same records
+in Redis so every worker and host sees one throttle, one breaker and one memory. Each record
+is read with `get` and changed with `update(key, change, ttl)`, where `change(old)` returns
+`(new, result)` and runs atomically (a lock here; WATCH/MULTI in Redis, retried on conflict).
+
+A Redis outage must not take the API down: `RedisStore` then serves from a process-local
+store, says so once in the log and to `on_error`, and tries Redis again after `retry_after`
+seconds. While degraded each process guards on its own, as without Redis.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any, Callable
+
+log = logging.getLogger(__name__)
+
+Change = Callable[[Any], "tuple[Any, Any]"]
+
+
+class LocalStore:
+    """Records in this process's memory (thread-safe); `ttl` seconds on the monotonic clock."""
+
+    shared = False
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._data: dict[str, tuple[Any, float | None]] = {}
+
+    def _read(self, key: str) -> Any:
+        value, expires = self._data.get(key, (None, None))
+        if expires is not None and expires <= self._clock():
+            del self._data[key]
+            return None
+        return value
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            return self._read(key)
+
+    def get_many(self, keys: list[str]) -> list[Any]:
+        with self._lock:
+            return [self._read(k) for k in keys]
+
+    def update(self, key: str, change: Change, ttl: float | None = None) -> Any:
+        with self._lock:
+            new, result = change(self._read(key))
+            if new is None:
+                self._data.pop(key, None)
+            else:
+                self._data[key] = (new, None if ttl is None else self._clock() + ttl)
+            return result
+
+    def ping(self) -> bool:
+        return True
+
+
+class RedisStore:
+    """Records as JSON strings under `prefix` in Redis, with a process-local fallback."""
+
+    shared = True
+
+    def __init__(self, client: Any, prefix: str = "instagram:", *, retry_after: float = 5.0,
+                 on_error: Callable[[str], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        import redis  # only deployments that configure Redis need the package loaded
+        self._errors = (redis.RedisError, OSError)
+        self._watch_error = redis.WatchError
+        self.client, self.prefix = client, prefix
+        self.retry_after, self.on_error, self._clock = retry_after, on_error, clock
+        self.fallback = LocalStore()
+        self._down_until = 0.0
+        self._state_lock = threading.Lock()
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str = "instagram:", **options: Any) -> RedisStore:
+        import redis
+        # Short timeouts: a Redis that hangs must cost a request milliseconds, not seconds.
+        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5,
+                                      health_check_interval=30)
+        return cls(client, prefix, **options)
+
+    @property
+    def degraded(self) -> bool:
+        """True while Redis failed lately and this process guards on its own."""
+        return self._clock() < self._down_until
+
+    def _failed(self, exc: BaseException) -> None:
+        with self._state_lock:
+            first = not self.degraded
+            self._down_until = self._clock() + self.retry_after
+        if first:
+            log.warning("shared state: Redis unavailable (%s); this process guards on its own "
+                        "until it is back", type(exc).__name__)
+        if self.on_error is not None:
+            self.on_error(type(exc).__name__)
+
+    def _recovered(self) -> None:
+        if self._down_until:
+            with self._state_lock:
+                was, self._down_until = self._down_until, 0.0
+            if was:
+                log.warning("shared state: Redis is back; workers share their guards again")
+
+    def get(self, key: str) -> Any:
+        return self.get_many([key])[0]
+
+    def get_many(self, keys: list[str]) -> list[Any]:
+        if self.degraded:
+            return self.fallback.get_many(keys)
+        try:
+            raw = self.client.mget([self.prefix + k for k in keys])
+        except self._errors as exc:
+            self._failed(exc)
+            return self.fallback.get_many(keys)
+        self._recovered()
+        return [None if r is None else json.loads(r) for r in raw]
+
+    def update(self, key: str, change: Change, ttl: float | None = None) -> Any:
+        if self.degraded:
+            return self.fallback.update(key, change, ttl)
+        name = self.prefix + key
+        outcome = []
+
+        def transaction(pipe):
+            raw = pipe.get(name)
+            new, result = change(None if raw is None else json.loads(raw))
+            pipe.multi()
+            if new is None:
+                pipe.delete(name)
+            elif ttl is None:
+                pipe.set(name, json.dumps(new))
+            else:
+                pipe.set(name, json.dumps(new), px=max(1, int(ttl * 1000)))
+            outcome[:] = [result]
+
+        try:
+            self.client.transaction(transaction, name)
+        except self._errors as exc:
+            if isinstance(exc, self._watch_error):  # pragma: no cover - retried by redis-py
+                raise
+            self._failed(exc)
+            return self.fallback.update(key, change, ttl)
+        self._recovered()
+        return outcome[0]
+
+    def ping(self) -> bool:
+        """True when Redis answers now (readiness asks this)."""
+        try:
+            self.client.ping()
+        except self._errors as exc:
+            self._failed(exc)
+            return False
+        self._recovered()
+        return True
