@@ -17,6 +17,9 @@ def _check():
     if outcome is _UNSET:
         try:
             verify_jwt_in_request(optional=True)
+            # OPTIONS is exempt: verify returns without setting any token context, and
+            # reading the identity would raise (a 500 on every OPTIONS request).
+            get_jwt()
             outcome = None
         except Exception as exc:  # kept for whoever requires the JWT; the limiter ignores it
             outcome = exc
