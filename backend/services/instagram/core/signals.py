@@ -17,3 +17,7 @@ post_failed = _signals.signal("instagram-post-failed")
 # account=SNSAccount that Meta (or an unreadable token) says must be connected again;
 # error=the record kept in account.last_error.
 account_needs_reauth = _signals.signal("instagram-account-needs-reauth")
+# account=SNSAccount just connected (or connected again), its token stored.
+account_connected = _signals.signal("instagram-account-connected")
+# account=SNSAccount about to be disconnected: sent while its token can still be used.
+account_disconnecting = _signals.signal("instagram-account-disconnecting")

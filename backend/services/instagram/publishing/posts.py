@@ -13,6 +13,7 @@ from backend.extensions import db
 from backend.models import SNSPost, utcnow
 from backend.services.instagram.accounts import connected
 from backend.services.instagram.accounts.token_store import acting_as
+from backend.services.instagram.comments import first_comment
 from backend.services.instagram.core import leases
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.preflight.validator import Validator, item_plan, kind_of
@@ -76,6 +77,7 @@ def submit(user_id, post_type, body, idempotency_key=None):
         request_hash=digest,
         deadline_at=now + timedelta(hours=settings.INSTAGRAM_PUBLISH_WAIT_HOURS))
     db.session.add(post)
+    first_comment.plan(post)
     try:
         db.session.commit()
     except IntegrityError:  # a concurrent request with the same key won the race
@@ -164,6 +166,7 @@ def serialize(post):
         "items": [{k: i.get(k) for k in ("field", "kind", "url", "container_id", "status")}
                   for i in post.items],
         "progress": progress(post),
+        "first_comment": first_comment.describe(post),
         "status_url": status_url(post), "created_at": post.created_at,
         "updated_at": post.updated_at, "published_at": post.published_at,
     }

@@ -4,8 +4,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.services.instagram.comments.schemas import FirstCommentOut
+
 TOKEN_FIELD = Field(None, description="An upload from POST /uploads (or a multipart file "
                                       "field), instead of a URL.")
+FIRST_COMMENT = Field(None, description="Posted once on the media right after it is live "
+                                        "(hashtags kept out of the caption); its state is "
+                                        "`first_comment` in the post. Not for stories.")
 
 
 class UserTag(BaseModel):
@@ -36,6 +41,7 @@ class PostBody(BaseModel):
     user_tags: list[UserTag] | None = None
     collaborators: list[str] | None = Field(None, description="At most 3 usernames.")
     location_id: str | None = None
+    first_comment: str | None = FIRST_COMMENT
 
 
 class FeedPostRequest(PostBody):
@@ -55,6 +61,8 @@ class StoryRequest(BaseModel):
     upload_token: str | None = TOKEN_FIELD
     user_tags: list[UserTag] | None = None
     caption: str | None = Field(None, description="Not shown on stories (a warning says so).")
+    first_comment: str | None = Field(None, description="Refused: stories cannot be "
+                                                        "commented on.")
 
 
 class ReelRequest(PostBody):
@@ -86,6 +94,7 @@ class PreviewRequest(BaseModel):
     thumb_offset: int | None = None
     share_to_feed: bool | None = None
     audio_name: str | None = None
+    first_comment: str | None = FIRST_COMMENT
 
 
 class Issue(BaseModel):
@@ -158,6 +167,8 @@ class PostOut(BaseModel):
     container_id: str | None
     items: list[dict]
     progress: Progress
+    first_comment: FirstCommentOut | None = Field(
+        description="The post's first comment and its state; null when none was asked.")
     status_url: str
     created_at: datetime
     updated_at: datetime
