@@ -86,8 +86,8 @@ def _subscribe(feed, lease):
         # Meta's own (redacted) words name the missing permission; the table's sentence
         # would only say that one is missing.
         return _done(feed, "refused", error={
-            **error_record(exc), "message": f"Meta refused the webhook subscription: "
-            f"{exc.message} The account's comments are polled instead."})
+            **error_record(exc), "message": f"Meta refused the webhook subscription "
+            f"({exc.message}); the account's comments are polled instead."})
     feed.subscribed_fields, feed.subscribed_at = fields, utcnow()
     return _done(feed, "subscribed")
 
