@@ -51,6 +51,16 @@ def start_sandbox(host, port):
     return server
 
 
+def point_sandbox_webhooks(sandbox, public_url):
+    """Do what a developer does in Meta's App Dashboard: give the sandbox this platform's
+    webhook callback. Verified at the first delivery (the platform is not listening yet)."""
+    import requests
+    callback = f"{public_url.rstrip('/')}/api/sns/instagram/webhooks"
+    response = requests.post(f"{sandbox.url}/_sandbox/webhooks", timeout=5,
+                             json={"callback_url": callback, "verify": False})
+    response.raise_for_status()
+
+
 def main(argv=None):
     args = parse_args(argv if argv is not None else sys.argv[1:])
     load_dotenv()
@@ -58,6 +68,8 @@ def main(argv=None):
     if args.sandbox or not os.environ.get("INSTAGRAM_APP_ID"):
         sandbox = start_sandbox(args.host, args.sandbox_port)
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
+    if sandbox is not None:
+        point_sandbox_webhooks(sandbox, os.environ["PUBLIC_BASE_URL"])
 
     from werkzeug.serving import run_simple
 
