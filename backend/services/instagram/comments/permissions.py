@@ -1,13 +1,12 @@
 """Who may touch comments: checks made before any Graph call, and Meta's "no such object" as 404."""
-import re
 from contextlib import contextmanager
 
 from backend.errors import APIError, NotFound
 from backend.services.instagram.accounts import connected
 from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.graph import errors as graph
+from backend.services.instagram.graph.wire import GRAPH_ID
 
-GRAPH_ID = re.compile(r"[0-9]{1,32}")
 NO_COMMENT = "No comment with this id on your account's media."
 NO_MEDIA = "No media with this id on this account."
 
