@@ -1,11 +1,10 @@
 """The Graph surface of comments (contract 8): the IGComment node, media `comments`, `replies`,
 hide, delete, `comment_enabled`, and @mentions (Facebook Login)."""
 from ..core.clock import graph_time
-from ..core.context import get_state, meta_host, request_params, runtime
+from ..core.context import get_state, request_params
 from ..core.errors import GraphError, invalid_parameter, missing_parameter, object_not_found
 from ..core.hosts import FB_GRAPH, GRAPH_HOSTS
-from ..core.nodes import OMIT, NodeList, NodeRef, NodeType, render, requested_fields
-from ..core.paging import page_response
+from ..core.nodes import OMIT, NodeList, NodeRef, NodeType, node_page, requested_fields
 from ..media.objects import MediaObject
 from ..media.objects import store as media_store
 from ..oauth.auth import require_capability
@@ -60,9 +59,7 @@ def author_type(host):
 
 def comment_page(items, token):
     """One cursor page of comments rendered with the request's `fields`."""
-    node_type = runtime().nodes.get(meta_host(), Comment.kind)
-    specs = requested_fields()
-    return page_response(items, lambda c: c.id, lambda c: render(node_type, c, specs, token))
+    return node_page(Comment.kind, items, token)
 
 
 def _message():

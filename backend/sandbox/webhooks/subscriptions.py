@@ -41,38 +41,37 @@ def _answer(entry):
                       "subscribed_fields": list(entry["fields"])}]}
 
 
-def _account_subscription(account, token, sub):
-    """GET/POST/DELETE /me/subscribed_apps on graph.instagram.com."""
-    entries = store().accounts
+def _subscription(entries, key, subscribe):
+    """GET, DELETE, or POST (`subscribe()` gives the fields) one subscription."""
     if request.method == "GET":
-        return _answer(entries.get(account.professional_id))
+        return _answer(entries.get(key))
     if request.method == "DELETE":
-        entries.pop(account.professional_id, None)
+        entries.pop(key, None)
         return {"success": True}
-    fields = _requested_fields(tuple(INSTAGRAM_FIELDS))
-    granted = scopes_of(token)
-    for name in fields:
-        scope = CAPABILITY_SCOPES[INSTAGRAM_FIELDS[name]]["instagram"]
-        if scope not in granted:
-            raise GraphError(200, f"(#200) Subscribing to {name} requires the {scope} "
-                                  "permission")
-    entries[account.professional_id] = {"fields": fields, "since": get_state().now()}
+    entries[key] = {"fields": subscribe(), "since": get_state().now()}
     return {"success": True}
+
+
+def _account_subscription(account, token, sub):
+    """/me/subscribed_apps on graph.instagram.com: each field needs its permission."""
+    def subscribe():
+        fields = _requested_fields(tuple(INSTAGRAM_FIELDS))
+        granted = scopes_of(token)
+        for name in fields:
+            scope = CAPABILITY_SCOPES[INSTAGRAM_FIELDS[name]]["instagram"]
+            if scope not in granted:
+                raise GraphError(200, f"(#200) Subscribing to {name} requires the {scope} "
+                                      "permission")
+        return fields
+    return _subscription(store().accounts, account.professional_id, subscribe)
 
 
 def _page_subscription(page, token, sub):
-    """GET/POST/DELETE /{page-id}/subscribed_apps on graph.facebook.com (Page token)."""
+    """/{page-id}/subscribed_apps on graph.facebook.com (Page token)."""
     if PAGE_SCOPE not in scopes_of(token):
         raise GraphError(200, f"(#200) The {PAGE_SCOPE} permission is required to manage the "
                               "Page's subscribed apps")
-    entries = store().pages
-    if request.method == "GET":
-        return _answer(entries.get(page.id))
-    if request.method == "DELETE":
-        entries.pop(page.id, None)
-        return {"success": True}
-    entries[page.id] = {"fields": _requested_fields(PAGE_FIELDS), "since": get_state().now()}
-    return {"success": True}
+    return _subscription(store().pages, page.id, lambda: _requested_fields(PAGE_FIELDS))
 
 
 def init_app(app):

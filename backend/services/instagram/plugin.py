@@ -12,11 +12,11 @@ from backend.services.instagram.cli import instagram_cli
 from backend.services.instagram.comments import first_comment
 from backend.services.instagram.comments import routes as comment_routes  # noqa: F401
 from backend.services.instagram.comments.poll import poll_comments
+from backend.services.instagram.core import signals
 from backend.services.instagram.core import views as core_views  # noqa: F401
 from backend.services.instagram.core.blueprint import instagram_bp
 from backend.services.instagram.core.error_handlers import handle_graph_error
 from backend.services.instagram.core.metrics import GraphCallObserver, Metrics
-from backend.services.instagram.core import signals
 from backend.services.instagram.core.runtime import InstagramRuntime, runtime
 from backend.services.instagram.graph.breaker import CircuitBreaker
 from backend.services.instagram.graph.errors import InstagramAPIError

@@ -27,18 +27,21 @@ class CommentsMixin:
                       before: str | None = None, *,
                       ig_user_id: str | None = None) -> dict[str, Any]:
         """One page of GET /{media_id}/comments (top-level comments), raw."""
-        params = {"fields": comma_list(fields), "limit": limit, "after": after,
-                  "before": before}
-        return self._graph("GET", f"{media_id}/comments", params=params, account=ig_user_id)
+        return self._edge_page(f"{media_id}/comments", fields, limit, after, before,
+                               ig_user_id)
 
     def list_replies(self, comment_id: str, fields: Fields = COMMENT_FIELDS,
                      limit: int | None = 25, after: str | None = None,
                      before: str | None = None, *,
                      ig_user_id: str | None = None) -> dict[str, Any]:
         """One page of GET /{comment_id}/replies, raw."""
+        return self._edge_page(f"{comment_id}/replies", fields, limit, after, before,
+                               ig_user_id)
+
+    def _edge_page(self, path, fields, limit, after, before, ig_user_id):
         params = {"fields": comma_list(fields), "limit": limit, "after": after,
                   "before": before}
-        return self._graph("GET", f"{comment_id}/replies", params=params, account=ig_user_id)
+        return self._graph("GET", path, params=params, account=ig_user_id)
 
     def get_comment(self, comment_id: str, fields: Fields = COMMENT_FIELDS, *,
                     ig_user_id: str | None = None) -> dict[str, Any]:
