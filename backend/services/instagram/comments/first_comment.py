@@ -132,8 +132,10 @@ def _work(row, lease):
 
 
 def _find_posted(client, row, account, post):
-    """The id of the comment an earlier attempt created, if Meta lists it."""
-    since = (row.attempt_started_at or post.published_at) - PUBLISH_MATCH_SKEW
+    """The id of the comment an earlier attempt created, if Meta lists it: the account's,
+    with the same text, not older than the post (any earlier attempt counts, not only the
+    last one; the same text written by hand since is as good as posted)."""
+    since = (post.published_at or row.created_at) - PUBLISH_MATCH_SKEW
     params = {}
     for _ in range(LOOKUP_PAGES):
         page = client.list_comments(post.platform_post_id, LOOKUP_FIELDS, 50, **params,

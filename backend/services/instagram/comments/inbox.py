@@ -52,7 +52,7 @@ def store(account, item, source, seen_at=None):
     for key in MUTABLE:
         if item.get(key) is not None:
             setattr(row, key, item[key])
-    if source != "platform":  # Meta listed or sent it: it exists
+    if source == "poll":  # Meta lists it now, so it exists (an event may be older)
         row.deleted_at = None
     return row, False
 

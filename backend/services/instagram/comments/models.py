@@ -3,6 +3,10 @@ from backend.extensions import db
 from backend.models import SNSPost, TimestampMixin, UTCDateTime
 
 
+# None is SQL NULL (not the JSON text 'null'), so "IS NULL" finds rows set back to None.
+NULLABLE_JSON = db.JSON(none_as_null=True)
+
+
 class LeasedMixin:
     """Columns core/leases.py and core/row_jobs.py work with."""
 
@@ -73,7 +77,7 @@ class SNSMention(TimestampMixin, db.Model):
     permalink = db.Column(db.String(512))
     media_type = db.Column(db.String(32))
     timestamp = db.Column(UTCDateTime(), nullable=False)
-    details_error = db.Column(db.JSON)
+    details_error = db.Column(NULLABLE_JSON)
     replied_comment_id = db.Column(db.String(64))
     read_at = db.Column(UTCDateTime())
 
@@ -92,11 +96,11 @@ class SNSFirstComment(TimestampMixin, LeasedMixin, db.Model):
     status = db.Column(db.String(16), nullable=False, default="waiting")
     comment_id = db.Column(db.String(64))
     attempts = db.Column(db.Integer, nullable=False, default=0)
-    # When the last create call was sent: its comment is looked for from there on.
+    # When the last create call was sent (for the record).
     attempt_started_at = db.Column(UTCDateTime())
     next_attempt_at = db.Column(UTCDateTime(), index=True)
     posted_at = db.Column(UTCDateTime())
-    last_error = db.Column(db.JSON)
+    last_error = db.Column(NULLABLE_JSON)
 
     post = db.relationship(SNSPost)
 
@@ -110,9 +114,9 @@ class SNSCommentFeed(TimestampMixin, LeasedMixin, db.Model):
     id = db.Column(db.Integer, primary_key=True)
     account_id = db.Column(db.Integer, db.ForeignKey("sns_accounts.id"), nullable=False,
                            unique=True)
-    subscribed_fields = db.Column(db.JSON)
+    subscribed_fields = db.Column(NULLABLE_JSON)
     subscribed_at = db.Column(UTCDateTime())
-    subscription_error = db.Column(db.JSON)
+    subscription_error = db.Column(NULLABLE_JSON)
     subscribe_attempts = db.Column(db.Integer, nullable=False, default=0)
     next_subscribe_at = db.Column(UTCDateTime())
     last_event_at = db.Column(UTCDateTime())

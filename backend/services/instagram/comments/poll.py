@@ -103,7 +103,9 @@ def _read_media(client, account, media_id, product, spend):
         for raw in page.get("data") or []:
             thread = normalise(raw, media_id)
             for item in [thread, *(thread["replies"] or [])]:
-                if item["id"] and item["id"] not in known:
+                if not item["id"]:
+                    continue
+                if item["id"] not in known:
                     new += 1
                     known.add(item["id"])
                 inbox.store(account, row_of(item, product), "poll", seen_at)
