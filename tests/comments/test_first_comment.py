@@ -198,3 +198,23 @@ def test_an_account_without_the_comments_permission_is_told_before_publishing(
     assert error["details"]["missing"] == ["instagram_business_manage_comments"]
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(SNSPost.id))) == 0
+
+
+def test_a_comment_from_an_earlier_lost_attempt_is_found_minutes_later(desk, publisher, app):
+    """The lookup covers every attempt since the post went live, not only the last one."""
+    post = publish(publisher)
+    comments_path = r"^/\d+/comments$"
+    fault(desk.sandbox, path=comments_path, method="POST", phase="after", drop_connection=True)
+    run_in(app, process_first_comments)  # attempt 1: created at Meta, the answer lost
+    made = first_comments_at_meta(desk, post["media_id"])
+    assert len(made) == 1
+    fault(desk.sandbox, path=comments_path, method="GET", respond={"data": []})  # Meta lags
+    fault(desk.sandbox, path=comments_path, method="POST", code=2, http_status=500)
+    with later(200):
+        run_in(app, process_first_comments)  # not listed yet; attempt 2 refused by a 5xx
+    assert publisher.status(post["id"])["first_comment"]["attempts"] == 2
+    with later(400):
+        run_in(app, process_first_comments)
+    block = publisher.status(post["id"])["first_comment"]
+    assert block["status"] == "posted" and block["comment_id"] == made[0]["id"]
+    assert len(first_comments_at_meta(desk, post["media_id"])) == 1

@@ -178,6 +178,17 @@ def test_one_user_never_sees_anothers_inbox(open_desk, app, poll):
     assert inbox(alice)["unread"] == 1
 
 
+def test_the_poll_skips_comments_meta_sends_without_an_id(desk, app, poll):
+    poll(app, 0)
+    media_id = newest_posts(desk, 1)[0]
+    desk.followers_comment(media_id=media_id)
+    assert requests.post(f"{desk.sandbox.url}/_sandbox/faults", timeout=10, json={
+        "path": r"^/\d+/comments$", "method": "GET",
+        "respond": {"data": [{"text": "no id", "username": "ghost"}]}}).status_code == 201
+    assert poll(app) == {"polled": 1}
+    assert "ghost" not in {c["username"] for c in inbox(desk, limit=100)["comments"]}
+
+
 @pytest.mark.parametrize("params", [{"status": "new"}, {"limit": 0}, {"limit": 101},
                                     {"media_id": "abc"}, {"before": "!!"},
                                     {"before": "bm90LWEtY3Vyc29y"}, {"account_id": "x"},

@@ -248,3 +248,17 @@ def test_story_values_under_five_are_left_out(desk, app):
         rows = db.session.execute(db.select(SNSAnalytics).filter_by(media_id="1790001")) \
             .scalars().all()
         assert [(r.metric, r.value, r.media_kind) for r in rows] == [("replies", 7.0, "STORY")]
+
+
+def test_a_late_event_never_brings_back_a_comment_deleted_here(desk, app):
+    desk.subscribe_callback()
+    made = desk.followers_comment(text="spam")["data"][0]
+    process_all(app)
+    gone = desk.call("DELETE", f"/comments/{made['id']}",
+                     params={"account_id": desk.account["id"]})
+    assert gone.status_code == 200
+    late = comment_event("17841400000000001", comment_id=made["id"], text="spam",
+                         when=1767225601)
+    assert post_signed(desk, late).json()["stored"] == 1
+    process_all(app)
+    assert made["id"] not in {c["comment_id"] for c in inbox(desk, limit=100)["comments"]}
