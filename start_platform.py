@@ -137,6 +137,16 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def point_sandbox_webhooks(sandbox_url, public_url):
+    """Do what a developer does in Meta's App Dashboard: give the sandbox this platform's
+    webhook callback. Verified at the first delivery (the platform is not listening yet)."""
+    import requests
+    callback = f"{public_url.rstrip('/')}/api/sns/instagram/webhooks"
+    response = requests.post(f"{sandbox_url}/_sandbox/webhooks", timeout=5,
+                             json={"callback_url": callback, "verify": False})
+    response.raise_for_status()
+
+
 def main(argv=None):
     args = parse_args(argv if argv is not None else sys.argv[1:])
     load_dotenv()
@@ -175,6 +185,7 @@ def run(args):
             state_file = os.path.join(app.instance_path, SANDBOX_STATE_FILE)
             sandbox.keep_state(state_file, reset=args.sandbox_reset)
             sandbox.start_thread()
+            point_sandbox_webhooks(sandbox_url, os.environ["PUBLIC_BASE_URL"])
             print(SANDBOX_BANNER, file=sys.stderr, flush=True)
         start_background_jobs(app)
         signal.signal(signal.SIGTERM, _interrupt)

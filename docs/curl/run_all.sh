@@ -28,7 +28,8 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 status=0
-for script in "$here"/connect.sh "$here"/publish.sh "$here"/insights.sh "$here"/schedule.sh; do
+for script in "$here"/connect.sh "$here"/publish.sh "$here"/insights.sh "$here"/schedule.sh \
+              "$here"/comments.sh; do
   [ -f "$script" ] || continue
   # publish.sh needs the sandbox's container endpoints and sample media (issue 3).
   if [ "$(basename "$script")" = publish.sh ] &&

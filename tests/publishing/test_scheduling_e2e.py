@@ -373,3 +373,14 @@ def test_a_scheduled_post_at_the_limit_at_its_time(pub, app, when_limited):
     settle(app, within=timedelta(hours=30))
     assert pub.status(post["id"])["status"] == "published"
     assert len(pub.live_media()) == 2
+
+
+def test_a_draft_moved_to_another_account_is_published_there(pub, connect_account):
+    other = connect_account(pub.headers, username="second_shop")
+    draft = pub.draft(image_url=pub.image()).json()["draft"]
+    moved = pub.call("PATCH", f"/drafts/{draft['id']}", json={"account_id": other["id"]})
+    assert moved.json()["draft"]["account_id"] == other["id"]
+    published = pub.call("POST", f"/drafts/{draft['id']}/publish", json={}).json()["post"]
+    assert published["account_id"] == other["id"]
+    theirs = requests.get(f"{pub.sandbox.url}/_sandbox/accounts/second_shop/media").json()
+    assert [m["id"] for m in theirs["data"] if not m.get("seeded")] == [published["media_id"]]

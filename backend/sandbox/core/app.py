@@ -2,11 +2,14 @@
 from flask import Flask
 
 from ..accounts import facebook, instagram
+from ..comments import control as comment_controls
+from ..comments import graph as comments
 from ..insights import account as account_insights
 from ..insights import media as media_insights
 from ..media import reads as media_reads
 from ..oauth import debug_token, dialogs, exchanges
 from ..publishing import containers, media_publish, publish_errors, rupload, samples
+from ..webhooks import control as webhooks
 from . import control, hooks, nodes
 from .context import EXTENSION, Runtime
 from .hosts import HostMiddleware
@@ -17,7 +20,7 @@ from .state import SandboxState
 # edges or fields to a node type come after the module that defines it.
 MODULES = (hooks, control, samples, dialogs, exchanges, debug_token, instagram, facebook,
            publish_errors, containers, media_reads, media_publish, rupload, media_insights,
-           account_insights, nodes)
+           account_insights, webhooks, comments, comment_controls, nodes)
 
 
 def create_sandbox_app(settings=None):

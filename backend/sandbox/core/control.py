@@ -16,7 +16,8 @@ class ControlError(ValueError):
     """A control request the sandbox refuses (answered as 400 JSON)."""
 
 
-def _body():
+def body_of():
+    """The control request's JSON object body ({} when there is none)."""
     body = request.get_json(silent=True)
     if body is None:
         body = {}
@@ -45,7 +46,7 @@ def settings():
     state = get_state()
     if request.method == "POST":
         try:
-            state.update_settings(_body())
+            state.update_settings(body_of())
         except SettingsError as exc:
             raise ControlError(str(exc)) from None
     return state.settings.public()
@@ -54,7 +55,7 @@ def settings():
 def clock():
     state = get_state()
     if request.method == "POST":
-        body = _body()
+        body = body_of()
         if "advance_seconds" in body:
             seconds = body["advance_seconds"]
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
@@ -95,7 +96,7 @@ def invalidate(username):
     account = state.accounts.by_username.get(username)
     if account is None:
         return jsonify({"error": {"message": f"no account named {username}"}}), 404
-    subcode = _body().get("subcode", DEFAULT_INVALIDATE_SUBCODE)
+    subcode = body_of().get("subcode", DEFAULT_INVALIDATE_SUBCODE)
     if isinstance(subcode, bool) or not isinstance(subcode, int):
         raise ControlError("subcode must be an integer")
     state.tokens.invalidate({account.professional_id, account.fb_user_id}, subcode)

@@ -9,6 +9,7 @@ from .errors import (GraphError, invalid_parameter, nonexisting_field, object_no
                      unknown_path)
 from .fields import FieldSpec, parse_fields
 from .hosts import GRAPH_HOSTS, IG_GRAPH, add_route
+from .paging import page_response
 
 OMIT = object()  # a field getter's answer for "leave this key out"
 MAX_IDS = 50  # ids in one `GET /?ids=` (Meta's figure, unconfirmed)
@@ -135,6 +136,14 @@ def _render_child(host, obj, spec, token):
 
 def requested_fields():
     return parse_fields(request_params().get("fields"))
+
+
+def node_page(kind, items, token):
+    """One cursor page of nodes of `kind`, each rendered with the request's `fields`."""
+    node_type = runtime().nodes.get(meta_host(), kind)
+    specs = requested_fields()
+    return page_response(items, node_type.id_of, lambda obj: render(node_type, obj, specs,
+                                                                    token))
 
 
 def json_response(value):

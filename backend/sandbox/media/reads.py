@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from flask import jsonify
 
 from ..core.clock import graph_time
-from ..core.context import get_state, meta_host, root_url, runtime
+from ..core.context import get_state, root_url
 from ..core.hosts import GRAPH_HOSTS, SANDBOX_HOST, add_route
-from ..core.nodes import OMIT, NodeList, NodeRef, NodeType, render, requested_fields
-from ..core.paging import page_response, time_param
+from ..core.nodes import OMIT, NodeList, NodeRef, NodeType, node_page
+from ..core.paging import time_param
 from ..insights.engagement import media_figures
 from ..publishing.container_create import create_container
 from ..publishing.containers import can_access_account
@@ -95,9 +95,7 @@ def owner_type_for(host):
 
 def media_page(items, token):
     """One cursor page of media, each rendered with the request's `fields`."""
-    node_type = runtime().nodes.get(meta_host(), MediaObject.kind)
-    specs = requested_fields()
-    return page_response(items, lambda m: m.id, lambda m: render(node_type, m, specs, token))
+    return node_page(MediaObject.kind, items, token)
 
 
 def _list_media(account, token, sub):

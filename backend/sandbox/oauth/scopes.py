@@ -30,6 +30,10 @@ CAPABILITY_SCOPES = {
                 "facebook": "instagram_content_publish"},
     "insights": {"instagram": "instagram_business_manage_insights",
                  "facebook": "instagram_manage_insights"},
+    "comments": {"instagram": "instagram_business_manage_comments",
+                 "facebook": "instagram_manage_comments"},
+    "messages": {"instagram": "instagram_business_manage_messages",
+                 "facebook": "instagram_manage_messages"},
 }
 
 

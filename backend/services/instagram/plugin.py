@@ -9,7 +9,11 @@ from backend.services.instagram.accounts import routes as account_routes  # noqa
 from backend.services.instagram.accounts.crypto import load_cipher
 from backend.services.instagram.accounts.token_refresh import refresh_due_tokens
 from backend.services.instagram.cli import instagram_cli
+from backend.services.instagram.comments import first_comment
+from backend.services.instagram.comments import routes as comment_routes  # noqa: F401
+from backend.services.instagram.comments.poll import poll_comments
 from backend.services.instagram.core import deadline as core_deadline  # noqa: F401
+from backend.services.instagram.core import signals
 from backend.services.instagram.core import views as core_views  # noqa: F401
 from backend.services.instagram.core.blueprint import instagram_bp
 from backend.services.instagram.core.error_handlers import handle_graph_error
@@ -32,6 +36,9 @@ from backend.services.instagram.publishing.jobs import process_due_posts
 from backend.services.instagram.publishing.state_machine import WAITING
 from backend.services.instagram.publishing.upload_purge import purge_old_uploads
 from backend.services.instagram.settings import resolve
+from backend.services.instagram.webhooks import routes as webhook_routes  # noqa: F401
+from backend.services.instagram.webhooks import subscriptions
+from backend.services.instagram.webhooks.processing import process_events
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +91,18 @@ def setup(state):
     scheduler.add_job("instagram_purge_uploads", purge_old_uploads, hours=1)
     scheduler.add_job("instagram_sync_insights", sync_insights,
                       minutes=settings.INSTAGRAM_INSIGHTS_SYNC_MINUTES)
+    scheduler.add_job("instagram_first_comments", first_comment.process_first_comments,
+                      seconds=settings.INSTAGRAM_PUBLISH_POLL_SECONDS)
+    scheduler.add_job("instagram_webhook_events", process_events,
+                      seconds=settings.INSTAGRAM_WEBHOOK_PROCESS_SECONDS)
+    scheduler.add_job("instagram_webhook_subscriptions", subscriptions.retry_subscriptions,
+                      minutes=15)
+    scheduler.add_job("instagram_poll_comments", poll_comments,
+                      minutes=settings.INSTAGRAM_COMMENTS_POLL_MINUTES)
+    # Receivers of the integration's own signals (connecting twice is a no-op in blinker).
+    signals.post_published.connect(first_comment.on_published)
+    signals.account_connected.connect(subscriptions.on_connected)
+    signals.account_disconnecting.connect(subscriptions.on_disconnecting)
     app.cli.add_command(instagram_cli)
     if settings.INSTAGRAM_SANDBOX:
         log.warning("Instagram integration in SANDBOX MODE: Meta URLs point at %s; no real "

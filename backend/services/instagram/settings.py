@@ -18,6 +18,9 @@ META_HOSTS = {
 # The bundled sandbox's own app credentials (see docs/sandbox.md); public by design.
 SANDBOX_APP_ID = "100000000000001"
 SANDBOX_APP_SECRET = "sandbox-app-secret"
+SANDBOX_WEBHOOK_VERIFY_TOKEN = "sandbox-verify-token"
+# The webhook fields the platform processes (contract 7).
+WEBHOOK_FIELDS = ("comments", "live_comments", "mentions", "story_insights")
 
 INSTAGRAM_LOGIN_SCOPES = ("instagram_business_basic", "instagram_business_content_publish",
                           "instagram_business_manage_comments",
@@ -27,7 +30,8 @@ FACEBOOK_LOGIN_SCOPES = ("instagram_basic", "instagram_content_publish",
                          "pages_show_list", "pages_read_engagement", "business_management")
 
 # Values never echoed in a settings error.
-SECRET_KEYS = {"INSTAGRAM_APP_SECRET", "INSTAGRAM_FACEBOOK_APP_SECRET", "INSTAGRAM_TOKEN_KEYS"}
+SECRET_KEYS = {"INSTAGRAM_APP_SECRET", "INSTAGRAM_FACEBOOK_APP_SECRET", "INSTAGRAM_TOKEN_KEYS",
+               "INSTAGRAM_WEBHOOK_VERIFY_TOKEN"}
 
 SLOT_LIST = r"^\s*\d{1,2}:\d{2}(\s*,\s*\d{1,2}:\d{2})*\s*$"
 HOURS_LIST = r"^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$"
@@ -112,6 +116,19 @@ class InstagramSettings(BaseSettings):
     INSTAGRAM_ACCOUNT_INSIGHTS_METRICS: str | None = None
     INSTAGRAM_REJECTED_METRIC_TTL_HOURS: int = Field(24, ge=0)
     INSTAGRAM_REDIS_PREFIX: str = "instagram:"
+    INSTAGRAM_WEBHOOKS: bool | None = None
+    INSTAGRAM_WEBHOOK_VERIFY_TOKEN: str | None = None
+    INSTAGRAM_WEBHOOK_FIELDS: str = Field(",".join(WEBHOOK_FIELDS),
+                                          pattern=rf"^\s*({'|'.join(WEBHOOK_FIELDS)})"
+                                                  rf"(\s*,\s*({'|'.join(WEBHOOK_FIELDS)}))*\s*$")
+    INSTAGRAM_WEBHOOK_MAX_BYTES: int = Field(4 * 1024 * 1024, gt=0)
+    INSTAGRAM_WEBHOOK_RATE_LIMIT: str = "6000/minute"
+    INSTAGRAM_WEBHOOK_PROCESS_SECONDS: int = Field(5, gt=0)
+    INSTAGRAM_WEBHOOK_BATCH_SIZE: int = Field(500, gt=0)
+    INSTAGRAM_COMMENTS_POLL_MINUTES: int = Field(10, gt=0)
+    INSTAGRAM_COMMENTS_POLL_MEDIA: int = Field(25, gt=0, le=100)
+    INSTAGRAM_COMMENTS_BUDGET_SHARE: float = Field(0.3, gt=0, le=1)
+    INSTAGRAM_FIRST_COMMENT_ATTEMPTS: int = Field(5, gt=0)
     # Meta's base URLs; empty means Meta's own hosts, or the sandbox's in sandbox mode.
     INSTAGRAM_GRAPH_URL: str | None = None
     FACEBOOK_GRAPH_URL: str | None = None
@@ -149,6 +166,8 @@ class InstagramSettings(BaseSettings):
                 values[key] = values[key] or f"{root}/{host}"
             values["INSTAGRAM_APP_ID"] = values["INSTAGRAM_APP_ID"] or SANDBOX_APP_ID
             values["INSTAGRAM_APP_SECRET"] = values["INSTAGRAM_APP_SECRET"] or SANDBOX_APP_SECRET
+            values["INSTAGRAM_WEBHOOK_VERIFY_TOKEN"] = (values["INSTAGRAM_WEBHOOK_VERIFY_TOKEN"]
+                                                        or SANDBOX_WEBHOOK_VERIFY_TOKEN)
         else:
             for key, (real, _host) in META_HOSTS.items():
                 values[key] = values[key] or real
@@ -163,6 +182,15 @@ class InstagramSettings(BaseSettings):
         if values["INSTAGRAM_LEASE_SECONDS"] < 3 * call:
             raise ValueError(f"INSTAGRAM_LEASE_SECONDS must be at least three HTTP calls "
                              f"({3 * call:g} s with the configured timeouts)")
+        if values["INSTAGRAM_WEBHOOKS"] is None:
+            values["INSTAGRAM_WEBHOOKS"] = bool(values["INSTAGRAM_WEBHOOK_VERIFY_TOKEN"])
+        return self
+
+    @model_validator(mode="after")
+    def _webhooks_need_a_token(self):
+        if self.INSTAGRAM_WEBHOOKS and not self.INSTAGRAM_WEBHOOK_VERIFY_TOKEN:
+            raise ValueError("INSTAGRAM_WEBHOOKS is on but INSTAGRAM_WEBHOOK_VERIFY_TOKEN is "
+                             "not set: Meta's verification request could not be answered")
         return self
 
     def scopes(self, login_type):
@@ -170,6 +198,10 @@ class InstagramSettings(BaseSettings):
         text = self.INSTAGRAM_SCOPES if login_type == "instagram" \
             else self.INSTAGRAM_FACEBOOK_SCOPES
         return [s for s in (p.strip() for p in text.replace(" ", ",").split(",")) if s]
+
+    def webhook_fields(self):
+        """The webhook fields accounts are subscribed to, as a list."""
+        return [f.strip() for f in self.INSTAGRAM_WEBHOOK_FIELDS.split(",") if f.strip()]
 
     def hours(self, key):
         """A comma-separated hours setting ("1,6,24") as sorted floats."""

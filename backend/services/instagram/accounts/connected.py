@@ -1,10 +1,13 @@
 """Connected Instagram accounts: storing, owner-checked lookup, status, permissions, profile."""
 from datetime import timedelta
 
+from flask import current_app
+
 from backend.errors import APIError, NotFound
 from backend.extensions import db
 from backend.models import SNSAccount, SNSPost, utcnow
 from backend.services.instagram.accounts import token_store
+from backend.services.instagram.core import signals
 from backend.services.instagram.core.runtime import runtime
 
 PLATFORM = "instagram"
@@ -15,6 +18,10 @@ PUBLISH_SCOPES = {
 INSIGHTS_SCOPES = {
     "instagram": ("instagram_business_basic", "instagram_business_manage_insights"),
     "facebook": ("instagram_basic", "instagram_manage_insights", "pages_read_engagement"),
+}
+COMMENT_SCOPES = {
+    "instagram": ("instagram_business_basic", "instagram_business_manage_comments"),
+    "facebook": ("instagram_basic", "instagram_manage_comments", "pages_read_engagement"),
 }
 PROFILE_FIELDS = ("username", "name", "biography", "website", "followers_count",
                   "follows_count", "media_count", "profile_picture_url")
@@ -50,6 +57,7 @@ def upsert_connected(*, user_id, login_type, ig_user_id, app_scoped_id, token, e
     account.page_name = page.get("name") if page else None
     save_profile(account, profile, commit=False)
     db.session.commit()
+    signals.account_connected.send(current_app._get_current_object(), account=account)
     return account
 
 
@@ -82,15 +90,23 @@ def can_read_insights(account):
     return set(INSIGHTS_SCOPES[account.login_type]) <= set(account.permissions or ())
 
 
-def require_insights_permission(account):
-    """403 before any Graph call: Meta's answer (code 10) would mark the whole account as
-    needing re-authentication, publishing included."""
-    if not can_read_insights(account):
-        missing = sorted(set(INSIGHTS_SCOPES[account.login_type])
-                         - set(account.permissions or ()))
-        raise APIError(f"Insights need the {', '.join(missing)} permission: connect the "
+def can_manage_comments(account):
+    return set(COMMENT_SCOPES[account.login_type]) <= set(account.permissions or ())
+
+
+def require_scopes(account, scopes, what):
+    """403 before any Graph call when the account lacks the scopes (per login type) that
+    `what` needs: Meta's answer (code 10) would mark the whole account as needing
+    re-authentication, publishing included."""
+    missing = sorted(set(scopes[account.login_type]) - set(account.permissions or ()))
+    if missing:
+        raise APIError(f"{what} need the {', '.join(missing)} permission: connect the "
                        "account again and allow it.", code="instagram_permission_missing",
                        status=403, details={"missing": missing})
+
+
+def require_insights_permission(account):
+    require_scopes(account, INSIGHTS_SCOPES, "Insights")
 
 
 def missing_permissions(account):
@@ -133,6 +149,7 @@ def permissions(account):
         "missing": missing_permissions(account),
         "can_publish": set(PUBLISH_SCOPES[account.login_type]) <= granted,
         "can_read_insights": can_read_insights(account),
+        "can_manage_comments": can_manage_comments(account),
     }
 
 
@@ -179,6 +196,7 @@ def disconnect(account):
     A job holding the account's lease may still be working: the token store's
     compare-and-set makes sure nothing it writes brings the token back.
     """
+    signals.account_disconnecting.send(current_app._get_current_object(), account=account)
     token_store.clear(account)
     return db.session.scalar(db.select(db.func.count(SNSPost.id)).filter_by(
         account_id=account.id))

@@ -109,6 +109,7 @@ class PermissionsOut(BaseModel):
     missing: list[str]
     can_publish: bool
     can_read_insights: bool
+    can_manage_comments: bool
 
 
 class AccountInfoQuery(BaseModel):

@@ -26,3 +26,7 @@ token_refresh_failed = _signals.signal("instagram-token-refresh-failed")
 # account=SNSAccount whose token expires within a day (sent by the refresh job each run
 # while it lasts); expires_at=when.
 token_expiring = _signals.signal("instagram-token-expiring")
+# account=SNSAccount just connected (or connected again), its token stored.
+account_connected = _signals.signal("instagram-account-connected")
+# account=SNSAccount about to be disconnected: sent while its token can still be used.
+account_disconnecting = _signals.signal("instagram-account-disconnecting")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .comments import CommentsMixin
 from .content_publishing import PublishingMixin
 from .errors import PermanentError
 from .high_level import HighLevelMixin, PublishWait
@@ -11,6 +12,7 @@ from .insights_catalogue import RejectedMetrics
 from .reading import Fields, ReadingMixin
 from .transport import LOGGER_NAME, GraphTransport
 from .usage import APP_ACCOUNT
+from .webhooks import WebhooksMixin
 from .wire import CallRecord, GraphRequest, as_int, comma_list
 
 __all__ = ["CallRecord", "ClientSettings", "InstagramAPI", "LOGGER_NAME", "PublishWait"]
@@ -43,7 +45,8 @@ class ClientSettings:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-class InstagramAPI(HighLevelMixin, PublishingMixin, ReadingMixin, GraphTransport):
+class InstagramAPI(HighLevelMixin, PublishingMixin, CommentsMixin, WebhooksMixin, ReadingMixin,
+                   GraphTransport):
     """Client for Meta's Instagram Graph API, or for the sandbox behind the same base URLs.
 
     InstagramAPI(access_token=None, *, login_type="instagram"|"facebook", app_id, app_secret,

@@ -16,6 +16,9 @@ from .redaction import redact
 from .usage import APP_ACCOUNT, Usage
 
 _ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
+# What an Instagram object id looks like (media, comments): anything else is refused
+# before it reaches Meta.
+GRAPH_ID = re.compile(r"[0-9]{1,32}")
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,13 @@
 """Thin views of media listing: the account's posts, its live stories and one media."""
-import re
-
 from flask import url_for
 
 from backend.auth import current_user_id
 from backend.errors import NotFound
 from backend.services.instagram.accounts import connected
 from backend.services.instagram.core.blueprint import api, dump, instagram_bp
+from backend.services.instagram.graph.wire import GRAPH_ID
 from backend.services.instagram.media import listing, schemas as schemas
 
-GRAPH_ID = re.compile(r"[0-9]{1,32}")
 READ_ERRORS = (403, 404, 429, 502, 503)
 PAGING_DOC = ("Newest first, one page per request. Follow `paging.next` (a URL of this "
               "platform, present only when more items follow) or pass `paging.after` as "

@@ -129,14 +129,37 @@ def check_caption(caption, hashtags, *, field: str = "caption") -> list[Problem]
     problems += _wrong_type(hashtags or [], list, "hashtags", "a list of hashtags")
     if problems:
         return problems
-    counts = caption_counts(build_caption(caption, hashtags))
-    return (normalize_hashtags(hashtags)[1]
-            + _over(field, "caption_too_long", counts["characters"], MAX_CAPTION_CHARS,
-                    "Characters in the caption (added hashtags included):")
+    return normalize_hashtags(hashtags)[1] + _limits(
+        build_caption(caption, hashtags), field, "caption", " (added hashtags included)")
+
+
+def _limits(text: str, field: str, noun: str, note: str = "") -> list[Problem]:
+    """Instagram's limits on a caption or a comment: characters, hashtags, @mentions."""
+    counts = caption_counts(text)
+    return (_over(field, f"{noun}_too_long", counts["characters"], MAX_CAPTION_CHARS,
+                  f"Characters in the {noun}{note}:")
             + _over(field, "too_many_hashtags", counts["hashtags"], MAX_HASHTAGS,
-                    "Hashtags in the caption:")
+                    f"Hashtags in the {noun}:")
             + _over(field, "too_many_mentions", counts["mentions"], MAX_MENTIONS,
-                    "@mentions in the caption:"))
+                    f"@mentions in the {noun}:"))
+
+
+def check_comment(text, field: str = "message") -> list[Problem]:
+    """A comment's text: some text, within the limits of a caption."""
+    problems = _wrong_type(text, str, field, "text")
+    if not problems and not text.strip():
+        problems = [Problem(field, "comment_empty", "The comment has no text.")]
+    return problems or _limits(text, field, "comment")
+
+
+def check_first_comment(text, kind: str) -> list[Problem]:
+    """The comment posted on the media once it is live (hashtags kept out of the caption)."""
+    if text is None:
+        return []
+    if kind == "story":
+        return [Problem("first_comment", "first_comment_not_allowed", "Stories cannot be "
+                        "commented on: first_comment is for feed posts, carousels and reels.")]
+    return check_comment(text, "first_comment")
 
 
 def check_username(name, field: str) -> list[Problem]:
@@ -302,7 +325,8 @@ def check_post(kind: str, payload: dict, *, allow_loopback_http: bool = False) -
         return [Problem("kind", "kind_invalid", f"kind must be one of {', '.join(KINDS)}.")]
     problems = [] if _given(payload.get("account_id")) else [
         Problem("account_id", "account_id_missing", "Choose the Instagram account to post to.")]
-    handled = {"account_id", *_MEDIA_KEYS}
+    handled = {"account_id", "first_comment", *_MEDIA_KEYS}
+    problems += check_first_comment(payload.get("first_comment"), kind)
     media = None
     if kind == "carousel":
         problems += _check_items(payload.get("items"), allow_loopback_http)

@@ -67,7 +67,7 @@ def update(user_id, post_id, body):
         else:
             payload[key] = value
     if "account_id" in changes:
-        connected.get_owned(user_id, payload.get("account_id"))
+        post.account_id = connected.get_owned(user_id, payload.get("account_id")).id
     _validate(post, post_type, payload)
     db.session.commit()
     return post

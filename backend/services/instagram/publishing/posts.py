@@ -12,6 +12,7 @@ from backend.extensions import db
 from backend.models import SNSPost, utcnow
 from backend.services.instagram.accounts import connected
 from backend.services.instagram.accounts.token_store import acting_as
+from backend.services.instagram.comments import first_comment
 from backend.services.instagram.core import leases
 from backend.services.instagram.core.deadline import request_deadline, within_budget
 from backend.services.instagram.core.runtime import runtime
@@ -70,6 +71,7 @@ def submit(user_id, post_type, body, idempotency_key=None):
     if when is not None:
         post.status = "scheduled"  # never "pending" on the way: the job would publish it
     db.session.add(post)
+    first_comment.plan(post)
     try:
         db.session.commit()
     except IntegrityError:  # a concurrent request with the same key won the race
@@ -220,6 +222,7 @@ def serialize(post):
         "publish_at": post.publish_at, "schedule_kind": post.schedule_kind,
         "when_limited": post.when_limited, "validation": post.validation,
         "progress": progress(post),
+        "first_comment": first_comment.describe(post),
         "status_url": status_url(post), "created_at": post.created_at,
         "updated_at": post.updated_at, "published_at": post.published_at,
     }

@@ -4,10 +4,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.services.instagram.comments.schemas import FirstCommentOut
 from backend.services.instagram.core.registry import RowId
 
 TOKEN_FIELD = Field(None, description="An upload from POST /uploads (or a multipart file "
                                       "field), instead of a URL.")
+FIRST_COMMENT = Field(None, description="Posted once on the media right after it is live "
+                                        "(hashtags kept out of the caption); its state is "
+                                        "`first_comment` in the post. Not for stories.")
 
 
 class UserTag(BaseModel):
@@ -54,6 +58,7 @@ class PostBody(Timing):
     user_tags: list[UserTag] | None = None
     collaborators: list[str] | None = Field(None, description="At most 3 usernames.")
     location_id: str | None = None
+    first_comment: str | None = FIRST_COMMENT
 
 
 class FeedPostRequest(PostBody):
@@ -72,6 +77,8 @@ class StoryRequest(Timing):
     upload_token: str | None = TOKEN_FIELD
     user_tags: list[UserTag] | None = None
     caption: str | None = Field(None, description="Not shown on stories (a warning says so).")
+    first_comment: str | None = Field(None, description="Refused: stories cannot be "
+                                                        "commented on.")
 
 
 class ReelRequest(PostBody):
@@ -102,6 +109,7 @@ class AnyPostFields(BaseModel):
     thumb_offset: int | None = None
     share_to_feed: bool | None = None
     audio_name: str | None = None
+    first_comment: str | None = FIRST_COMMENT
 
 
 class PreviewRequest(AnyPostFields):
@@ -190,6 +198,8 @@ class PostOut(BaseModel):
         None, description="A draft's checks at its last save: `{valid, errors, warnings, "
                           "counts}`.")
     progress: Progress
+    first_comment: FirstCommentOut | None = Field(
+        description="The post's first comment and its state; null when none was asked.")
     status_url: str
     created_at: datetime
     updated_at: datetime

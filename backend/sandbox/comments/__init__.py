@@ -1,0 +1,1 @@
+"""Comments: the IGComment node, replies, moderation, @mentions and follower controls."""

@@ -1,0 +1,1 @@
+"""Comments: a media's comments and moderation, the inbox, @mentions and first comments."""

@@ -1,0 +1,1 @@
+"""Meta's webhooks: verification, signed deliveries stored then processed, account subscriptions."""
