@@ -195,7 +195,7 @@ class MentionReply(Strict):
 
 
 class MentionMarkRead(Strict):
-    mention_ids: list[int] | None = Field(None, max_length=MAX_IDS)
+    mention_ids: list[RowId] | None = Field(None, max_length=MAX_IDS)
     all: bool = False
     account_id: RowId | None = None
     read: bool = True
