@@ -87,15 +87,25 @@ def on_expiring(app, account, expires_at, **_):
 @_safe
 def on_post_failed(app, post, **_):
     from backend.notifications import notify
-    outcome = "expired" if post.status == "expired" else "failed"
-    action = POST_ACTIONS.get(post.error_category, "Try again later; the post is kept with "
-                              "Meta's reason in GET /api/sns/instagram/posts/<id>/status.")
-    notify(app, post.user_id, "instagram.post_failed", f"A post could not be published "
-           f"({outcome})", post.error_message or "Instagram did not publish the post.",
+    if post.status == "missed":
+        title = "A scheduled post missed its time"
+        action = ("Schedule it again (PATCH /api/sns/instagram/posts/<id>/schedule), or send "
+                  "it back to the drafts (POST /api/sns/instagram/posts/<id>/cancel).")
+    else:
+        outcome = "expired" if post.status == "expired" else "failed"
+        title = f"A post could not be published ({outcome})"
+        action = POST_ACTIONS.get(post.error_category, "Try again later; the post is kept "
+                                  "with Meta's reason in GET /api/sns/instagram/posts/<id>/"
+                                  "status.")
+    # A post moved again after it missed its time can miss again: once per time.
+    moment = post.publish_at.isoformat() if post.publish_at else ""
+    notify(app, post.user_id, "instagram.post_failed", title,
+           post.error_message or "Instagram did not publish the post.",
            action=action, data={"post_id": post.id, "account_id": post.account_id,
-                                "code": post.error_code, "subcode": post.error_subcode,
+                                "status": post.status, "code": post.error_code,
+                                "subcode": post.error_subcode,
                                 "category": post.error_category},
-           dedupe_key=f"instagram.post_failed:{post.id}")
+           dedupe_key=f"instagram.post_failed:{post.id}:{moment}")
 
 
 def subscribe():

@@ -21,12 +21,16 @@ pytestmark = pytest.mark.e2e
 HOUR = timedelta(hours=1)
 
 
-@pytest.fixture
-def pub(live, live_user, connect_account, sandbox):
+def make_scheduler(live, live_user, connect_account, sandbox):
     if not sandbox_publishes(sandbox):
         pytest.skip("the sandbox does not publish yet")
     headers = live_user()
     return Scheduler(live, sandbox, headers, connect_account(headers))
+
+
+@pytest.fixture
+def pub(live, live_user, connect_account, sandbox):
+    return make_scheduler(live, live_user, connect_account, sandbox)
 
 
 class Scheduler(Publisher):

@@ -150,7 +150,7 @@ class InstagramSettings(BaseSettings):
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ValueError("must be an IANA time zone such as Europe/Paris") from None
         return value
 

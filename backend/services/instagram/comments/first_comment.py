@@ -48,6 +48,21 @@ def plan(post):
                                        message=message))
 
 
+def replan(post):
+    """A post leaving the drafts: its first comment is the one its request asks for now
+    (an edit, or its removal, counts); nothing was posted for it yet."""
+    forget(post)
+    plan(post)
+
+
+def forget(post):
+    """Drop the first comment of a post going back to the drafts, moved after it missed its
+    time, or deleted: never one that was posted, or may have been (posting)."""
+    db.session.execute(db.delete(SNSFirstComment).where(
+        SNSFirstComment.post_id == post.id, SNSFirstComment.comment_id.is_(None),
+        SNSFirstComment.status != "posting"))
+
+
 def describe(post):
     """The `first_comment` block of a post's status, or None when it asked for none."""
     row = db.session.execute(db.select(SNSFirstComment).filter_by(post_id=post.id)) \

@@ -23,8 +23,16 @@ ONLINE_DAYS_MIN = 3
 REACH_METRICS = ("reach", "views")
 
 
+def minute_of(zone, now):
+    """The minutes past the hour at which Meta's Pacific hours start in `zone` (45 in
+    Kathmandu, 30 in India, 0 in most places): the account's best times fall on them."""
+    offset = now.astimezone(zone).utcoffset() - now.astimezone(META_ZONE).utcoffset()
+    return int(offset.total_seconds() // 60) % 60
+
+
 def _online_by_hour(account, zone, since):
-    """Mean followers online per local hour, over the stored online_followers days."""
+    """Mean followers online per local hour (starting at minute_of), over the stored
+    online_followers days."""
     rows = db.session.execute(db.select(SNSAnalytics.breakdown, SNSAnalytics.end_time).where(
         SNSAnalytics.account_id == account.id, SNSAnalytics.media_id.is_(None),
         SNSAnalytics.metric == "online_followers", SNSAnalytics.end_time >= since)).all()
@@ -43,7 +51,7 @@ def _online_by_hour(account, zone, since):
     return {h: mean(v) for h, v in by_hour.items()}, len(days)
 
 
-def _reach_of_posts(account, zone, since):
+def _reach_of_posts(account, zone, since, minute):
     """[(local weekday, local hour, reach)] of the account's published posts with insights."""
     posts = dict(db.session.execute(db.select(SNSPost.platform_post_id, SNSPost.published_at)
                                     .where(SNSPost.account_id == account.id,
@@ -64,7 +72,7 @@ def _reach_of_posts(account, zone, since):
     found = []
     for media_id, values in latest.items():
         reach = values.get("reach", values.get("views"))
-        local = posts[media_id].astimezone(zone)
+        local = posts[media_id].astimezone(zone) - timedelta(minutes=minute)
         found.append((local.weekday(), local.hour, float(reach)))
     return found
 
@@ -84,7 +92,8 @@ def best_times(account, count=5, now=None):
     zone = scheduling.zone_of(account)
     since = now - LOOKBACK
     online, online_days = _online_by_hour(account, zone, since)
-    posts = _reach_of_posts(account, zone, since)
+    minute = minute_of(zone, now)
+    posts = _reach_of_posts(account, zone, since, minute)
     minimum = runtime().settings.INSTAGRAM_BEST_TIMES_MIN_POSTS
     data = {"online_followers_days": online_days, "posts_with_insights": len(posts),
             "since": since}
@@ -111,7 +120,7 @@ def best_times(account, count=5, now=None):
             if weekday_score:
                 score *= 0.8 + 0.2 * weekday_score.get(weekday, 0)
             ranked.append(_slot(zone, now, weekday, hour, round(score, 3),
-                                _why(online.get(hour), hour_reach.get(hour))))
+                                _why(online.get(hour), hour_reach.get(hour)), minute))
     # Best first; among equals, the soonest.
     ranked.sort(key=lambda slot: (-slot["score"], slot["next_at"]))
     times = ranked[:count]
@@ -135,8 +144,10 @@ def _slot(zone, now, weekday, hour, score, why, minute=0):
                               datetime.min.time().replace(hour=hour, minute=minute), zone)
     if moment.astimezone(timezone.utc) <= now:
         moment += timedelta(days=7)
-    return {"weekday": scheduling.WEEKDAYS[weekday], "time": f"{hour:02d}:{minute:02d}",
-            "next_at": moment.astimezone(timezone.utc), "score": score, "why": why}
+    at = moment.astimezone(timezone.utc)
+    local = at.astimezone(zone)  # the label of the instant itself (a skipped hour moves it)
+    return {"weekday": scheduling.WEEKDAYS[local.weekday()], "time": local.strftime("%H:%M"),
+            "next_at": at, "score": score, "why": why}
 
 
 def _fallback(account, zone, now, count, data, reason):
@@ -154,6 +165,10 @@ def next_best_time(account, after, exclude_id=None):
     spacing = scheduling.spacing_of(account)
     taken = scheduling.held_times(account.id, after - spacing, after + timedelta(days=8),
                                   exclude_id)
+    if not report["times"]:
+        raise scheduling.refuse("There is no best time to propose: the account has too "
+                                "little data and no posting slots (PUT /accounts/<id>/"
+                                "schedule).", "no_free_slot")
     for slot in sorted(report["times"], key=lambda t: t["next_at"]):
         if scheduling.is_free(slot["next_at"], taken, spacing):
             return slot["next_at"]

@@ -1,13 +1,36 @@
 """The calendar: a user's posts in a time range, by the moment that matters for each."""
+from sqlalchemy import and_, or_
+
 from backend.extensions import db
 from backend.models import SNSPost
 
-# The calendar's states, and the post statuses each covers.
-STATES = {"draft": ("draft",), "scheduled": ("scheduled",),
-          "publishing": ("pending", "processing", "container_created", "publishing"),
-          "published": ("published", "needs_reconcile"), "failed": ("failed", "expired"),
-          "missed": ("missed",)}
-STATE_OF = {status: state for state, statuses in STATES.items() for status in statuses}
+STATES = ("draft", "scheduled", "publishing", "published", "failed", "missed")
+# Started ahead of their time (containers made early) but not yet due: still "scheduled".
+PREPARING = ("pending", "processing", "container_created")
+FINAL = {"draft": ("draft",), "published": ("published", "needs_reconcile"),
+         "failed": ("failed", "expired"), "missed": ("missed",)}
+
+
+def state_of(post, now):
+    """The calendar state of a post at `now`."""
+    if post.status in PREPARING:
+        return "scheduled" if post.publish_at is not None and post.publish_at > now \
+            else "publishing"
+    for state, statuses in FINAL.items():
+        if post.status in statuses:
+            return state
+    return post.status  # scheduled, publishing
+
+
+def _condition(state, now):
+    if state == "scheduled":
+        return or_(SNSPost.status == "scheduled",
+                   and_(SNSPost.status.in_(PREPARING), SNSPost.publish_at > now))
+    if state == "publishing":
+        return or_(SNSPost.status == "publishing", and_(
+            SNSPost.status.in_(PREPARING),
+            or_(SNSPost.publish_at.is_(None), SNSPost.publish_at <= now)))
+    return SNSPost.status.in_(FINAL[state])
 
 
 def moment():
@@ -16,12 +39,13 @@ def moment():
     return db.func.coalesce(SNSPost.publish_at, SNSPost.published_at, SNSPost.created_at)
 
 
-def entries(user_id, start, end, account_id=None, states=None):
-    """Posts of the user between start and end (inclusive), in time order."""
+def entries(user_id, start, end, now, account_id=None, states=None):
+    """(post, when, state) of the user's posts between start and end (inclusive), in order."""
     at = moment()
     query = db.select(SNSPost, at).where(SNSPost.user_id == user_id, at >= start, at <= end)
     if account_id is not None:
         query = query.where(SNSPost.account_id == account_id)
     if states:
-        query = query.where(SNSPost.status.in_([s for state in states for s in STATES[state]]))
-    return [(post, when) for post, when in db.session.execute(query.order_by(at, SNSPost.id))]
+        query = query.where(or_(*(_condition(state, now) for state in states)))
+    return [(post, when, state_of(post, now))
+            for post, when in db.session.execute(query.order_by(at, SNSPost.id))]

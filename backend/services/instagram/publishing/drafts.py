@@ -8,13 +8,15 @@ from backend.errors import APIError, NotFound
 from backend.extensions import db
 from backend.models import SNSPost, utcnow
 from backend.services.instagram.accounts import connected
+from backend.services.instagram.comments import first_comment
 from backend.services.instagram.core import leases
 from backend.services.instagram.preflight.validator import item_plan, kind_of
 from backend.services.instagram.publishing import posts, scheduling
 from backend.services.instagram.publishing.best_times import next_best_time
 
 # Until media_publish is called a post can still be moved or called back.
-BEFORE_PUBLISHING = ("scheduled", "pending", "processing", "container_created")
+# (A missed post never started publishing either: it can be given another time.)
+BEFORE_PUBLISHING = ("scheduled", "pending", "processing", "container_created", "missed")
 REPORT_KEYS = ("valid", "errors", "warnings", "counts")
 
 
@@ -75,6 +77,7 @@ def update(user_id, post_id, body):
 
 def delete(user_id, post_id):
     post = get_draft(user_id, post_id)
+    first_comment.forget(post)
     db.session.delete(post)
     db.session.commit()
 
@@ -96,6 +99,7 @@ def publish(user_id, post_id, body):
     post.items = item_plan(post.post_type, payload, report)
     post.validation = {k: report.get(k) for k in REPORT_KEYS}
     post.when_limited = body.when_limited or "refuse"
+    first_comment.replan(post)  # the draft's own, as it is now (checks the permission)
     when, how = posts.plan_time(post, account, body.publish_at)
     return posts.go(post, when, how)
 
@@ -117,6 +121,8 @@ def reschedule(user_id, post_id, body):
             when, how = target, "at"
         if body.when_limited:
             post.when_limited = body.when_limited
+        if post.status == "missed":
+            first_comment.replan(post)
         scheduling.schedule(post, when, how)
         return post
 
@@ -126,6 +132,7 @@ def cancel(user_id, post_id):
     left to expire at Meta."""
     with _movable(user_id, post_id) as post:
         scheduling.forget_containers(post)
+        first_comment.forget(post)  # planned again from the draft when it is published
         post.status = "draft"
         post.publish_at = post.schedule_kind = post.next_check_at = post.wait_reason = None
         db.session.commit()

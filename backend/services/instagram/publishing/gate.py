@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import and_, or_
+
 from backend.errors import APIError
 from backend.extensions import db
 from backend.models import SNSAccount, SNSPost, utcnow
@@ -38,10 +40,10 @@ def decide(post, client, settings):
     now = utcnow()
     if now < post.publish_at:
         return Decision("wait", "scheduled", post.publish_at)
-    grace = timedelta(minutes=settings.INSTAGRAM_SCHEDULE_GRACE_MINUTES)
-    if now > post.publish_at + grace:
-        return Decision("missed", grace=grace)
     account = db.session.get(SNSAccount, post.account_id)
+    grace = grace_of(settings)
+    if now > post.publish_at + grace + _spaced_out(post, account):
+        return Decision("missed", grace=grace)
     try:
         quota.check(account, client)
     except APIError as exc:
@@ -55,7 +57,28 @@ def decide(post, client, settings):
     return _take_turn(post, account, now)
 
 
+def grace_of(settings):
+    """How late a scheduled post may go out: the configured grace, plus the platform's own
+    timing (its timers and sweep run a little after the time itself)."""
+    return timedelta(minutes=settings.INSTAGRAM_SCHEDULE_GRACE_MINUTES) + timedelta(
+        seconds=max(60, 2 * settings.INSTAGRAM_PUBLISH_POLL_SECONDS))
+
+
+def _spaced_out(post, account):
+    """How long the account's spacing held this post back: one spacing per post of the
+    account that went out since its time (waiting for them is no lateness to miss on)."""
+    spacing = scheduling.spacing_of(account)
+    if not spacing:
+        return timedelta(0)
+    went = db.session.scalar(db.select(db.func.count(SNSPost.id)).where(
+        SNSPost.account_id == account.id, SNSPost.id != post.id,
+        SNSPost.publish_started_at >= post.publish_at - spacing))
+    return spacing * went
+
+
 def _take_turn(post, account, now):
+    """Posts of one account due together go out in their order (time, then id), the
+    account's spacing apart; the turn is recorded under the account's lease."""
     spacing = scheduling.spacing_of(account)
     if not spacing:
         return GO
@@ -68,6 +91,19 @@ def _take_turn(post, account, now):
             SNSPost.publish_started_at > now - spacing))
         if last is not None:
             return Decision("wait", "spacing", last + spacing)
+        if _earlier_one_ready(post, account, now):
+            return Decision("wait", "spacing", now + BUSY_RETRY)
         post.publish_started_at = post.publish_started_at or now
         db.session.commit()
     return GO
+
+
+def _earlier_one_ready(post, account, now):
+    """Another post of the account, due before this one (or at the same time with a lower
+    id), ready to publish and not yet started: it goes first."""
+    earlier = or_(SNSPost.publish_at < post.publish_at,
+                  and_(SNSPost.publish_at == post.publish_at, SNSPost.id < post.id))
+    return db.session.scalar(db.select(db.func.count(SNSPost.id)).where(
+        SNSPost.account_id == account.id, SNSPost.id != post.id,
+        SNSPost.status == "container_created", SNSPost.publish_started_at.is_(None),
+        SNSPost.publish_at <= now, earlier)) > 0

@@ -9,8 +9,9 @@ from backend.services.instagram.core.leases import db_now
 from backend.services.instagram.core.row_jobs import internal_error_record, work_on_rows
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.publishing import scheduling, timers
+from backend.services.instagram.publishing.gate import grace_of
 from backend.services.instagram.publishing.state_machine import (ACTIVE, WAITING, advance,
-                                                                 finish_permalink,
+                                                                 finish_permalink, mark_missed,
                                                                  stop_with_internal_error)
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def _advance_row(post, lease):
         finish_permalink(post)
         return "permalink"
     if post.status == "scheduled":
-        if not scheduling.start_if_due(post, utcnow()):
+        if not _start_if_due(post, utcnow()):
             timers.schedule(post, check_post)
             return "not_due"
     if post.status not in ACTIVE:
@@ -44,6 +45,22 @@ def _advance_row(post, lease):
     advance(post, lease=lease)
     timers.schedule(post, check_post)
     return post.status
+
+
+def _start_if_due(post, now):
+    """A scheduled post whose start time came becomes pending (the state machine then
+    creates its containers and waits for publish_at before media_publish); one whose time
+    passed beyond the grace while nothing ran is missed. True when it moved on."""
+    if post.publish_at is None or now < post.publish_at - scheduling.lead(post):
+        return False
+    grace = grace_of(runtime().settings)
+    if now > post.publish_at + grace:
+        mark_missed(post, grace)
+        return True
+    post.status = "pending"
+    post.next_check_at = None
+    db.session.commit()
+    return True
 
 
 def _give_up(post_id, exc):

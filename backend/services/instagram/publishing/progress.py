@@ -1,6 +1,4 @@
 """How far a post has got, in the status answer: times, counts, and why it waits, in words."""
-from datetime import timedelta
-
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.publishing import timing
 
@@ -29,8 +27,8 @@ def progress(post):
     at = post.next_check_at
     words = WAIT_WORDS.get(post.wait_reason) if at is not None or post.wait_reason in (
         "media_processing", "new_container") else None
-    deadline = None if post.processing_started_at is None else (
-        post.processing_started_at + timedelta(minutes=settings.INSTAGRAM_PUBLISH_DEADLINE_MINUTES))
+    deadline = None if post.processing_started_at is None else \
+        timing.processing_deadline(post, settings)
     return {
         "waiting_for": post.wait_reason,
         "message": words.format(at=at.isoformat() if at else "now") if words else None,

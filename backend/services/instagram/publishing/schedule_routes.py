@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from backend.auth import current_user_id
 from backend.errors import APIError
+from backend.models import utcnow
 from backend.services.instagram.accounts import connected
 from backend.services.instagram.core.blueprint import api, dump, instagram_bp
 from backend.services.instagram.publishing import best_times, calendar, drafts, posts, scheduling
@@ -116,9 +117,9 @@ def get_calendar(query):
     if query.account_id is not None:
         connected.get_owned(current_user_id(), query.account_id, include_disconnected=True)
     states = query.state.split(",") if query.state else None
-    found = calendar.entries(current_user_id(), query.start, query.end, query.account_id,
-                             states)
+    found = calendar.entries(current_user_id(), query.start, query.end, utcnow(),
+                             query.account_id, states)
     return dump(schemas.CalendarOut, {
         "range": {"from": query.start, "to": query.end},
-        "entries": [{"at": at, "state": calendar.STATE_OF[p.status],
-                     "post": posts.serialize(p)} for p, at in found]})
+        "entries": [{"at": at, "state": state, "post": posts.serialize(p)}
+                    for p, at, state in found]})

@@ -107,6 +107,14 @@ class CalendarQuery(BaseModel):
     account_id: RowId | None = None
     state: str | None = Field(None, description="Comma-separated: " + ", ".join(STATES) + ".")
 
+    @field_validator("start", "end")
+    @classmethod
+    def _sensible_years(cls, value):
+        # Checked on the local year: year 1 or 9999 with an offset cannot even be in UTC.
+        if not 1970 <= value.year <= 2200:
+            raise ValueError("must be between the years 1970 and 2200")
+        return value
+
     @field_validator("state")
     @classmethod
     def _known_states(cls, value):

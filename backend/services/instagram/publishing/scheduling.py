@@ -50,7 +50,11 @@ def parse_publish_at(value, now=None):
         raise refuse("publish_at has no time zone offset: add one (+01:00, Z for UTC), so "
                      "the time is not read in the wrong zone.", "publish_at_without_offset",
                      value=str(value)[:64])
-    when = when.astimezone(timezone.utc)
+    try:
+        when = when.astimezone(timezone.utc)
+    except OverflowError:  # year 1 or 9999 with an offset leaves datetime's range
+        raise refuse("publish_at is out of range.", "invalid_publish_at",
+                     value=str(value)[:64]) from None
     if when < now - PAST_TOLERANCE:
         raise refuse("publish_at is in the past; use \"now\" to publish at once.",
                      "publish_at_in_past", publish_at=when.isoformat())
@@ -62,12 +66,17 @@ def parse_publish_at(value, now=None):
 
 # --------------------------------------------------------------------------- the schedule
 
-def zone_of(account):
-    name = account.timezone or runtime().settings.INSTAGRAM_DEFAULT_TIMEZONE
+def known_zone(name):
+    """The ZoneInfo of an IANA name, or None (a folder such as "America" is not a zone)."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+def zone_of(account):
+    name = account.timezone or runtime().settings.INSTAGRAM_DEFAULT_TIMEZONE
+    return known_zone(name) or ZoneInfo("UTC")
 
 
 def slots_of(account):
@@ -99,11 +108,9 @@ def schedule_view(account):
 def update_schedule(account, body):
     """Set the time zone, slots and spacing an account's queue uses (None keeps a value)."""
     if body.timezone is not None:
-        try:
-            ZoneInfo(body.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        if known_zone(body.timezone) is None:
             raise refuse(f"Unknown time zone {body.timezone!r}: use an IANA name such as "
-                         "Europe/Paris.", "unknown_timezone") from None
+                         "Europe/Paris.", "unknown_timezone")
         account.timezone = body.timezone
     if body.slots is not None:
         slots = {}
@@ -135,20 +142,30 @@ def held_times(account_id, start, end, exclude_id=None):
 
 
 def is_free(when, taken, spacing):
+    """No other post within the spacing; with no spacing, still not the same minute (a
+    slot taken is taken)."""
+    spacing = max(spacing, timedelta(minutes=1))
     return all(abs(when - other) >= spacing for other in taken)
 
 
 def local_slots(account, after, days=62):
-    """The account's slots after `after`, as aware UTC times, in order."""
+    """The account's slots after `after`, as aware UTC times, in time order. A slot that
+    does not exist on a day (the hour skipped when clocks go forward) is left out; one that
+    exists twice (clocks go back) is its first occurrence."""
     zone = zone_of(account)
     slots = slots_of(account)
     day = after.astimezone(zone).date()
     for offset in range(days):
         date = day + timedelta(days=offset)
+        moments = set()
         for moment in slots[WEEKDAYS[date.weekday()]]:
-            when = datetime.combine(date, moment, zone).astimezone(timezone.utc)
+            local = datetime.combine(date, moment, zone)
+            when = local.astimezone(timezone.utc)
+            if when.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+                continue  # in the skipped hour
             if when > after:
-                yield when
+                moments.add(when)
+        yield from sorted(moments)
 
 
 def next_free_slot(account, after, exclude_id=None):
@@ -196,6 +213,7 @@ def schedule(post, when, kind):
     post.status = "scheduled"
     post.publish_at = when
     post.schedule_kind = kind
+    post.error_code = post.error_subcode = post.error_message = post.error_category = None
     post.next_check_at = when - lead(post)  # when the job starts it
     post.wait_reason = None
     settings = runtime().settings
@@ -210,22 +228,3 @@ def forget_containers(post):
     post.items = [{**i, "container_id": None, "status": None} for i in post.items]
     post.container_id = None
     post.processing_started_at = post.ready_at = None
-
-
-def start_if_due(post, now):
-    """A scheduled post whose start time came becomes pending (the state machine then
-    creates its containers and waits for publish_at before media_publish). Returns True
-    when it was started, or marked missed because its time passed long ago."""
-    if post.status != "scheduled" or post.publish_at is None:
-        return False
-    if now < post.publish_at - lead(post):
-        return False
-    grace = timedelta(minutes=runtime().settings.INSTAGRAM_SCHEDULE_GRACE_MINUTES)
-    if now > post.publish_at + grace:
-        from backend.services.instagram.publishing.state_machine import mark_missed
-        mark_missed(post, grace)
-        return True
-    post.status = "pending"
-    post.next_check_at = None
-    db.session.commit()
-    return True

@@ -36,6 +36,7 @@ TERMINAL = ("published", "failed", "expired", "needs_reconcile")
 MEDIA_FIELDS = "id,permalink,media_type,media_product_type,timestamp"
 # Delays after Meta failed to download media the platform had fetched (lessons 16).
 DOWNLOAD_RETRY_DELAYS = (15, 60, 180, 600)
+UPLOADS_PATH = "/api/sns/instagram/uploads/"  # where the platform serves uploaded files
 
 
 def advance(post, deadline=None, lease=None):
@@ -388,8 +389,7 @@ def _wait_processing(post, settings, first=False):
     """Waiting for Meta to process the media, up to INSTAGRAM_PUBLISH_DEADLINE_MINUTES."""
     now = utcnow()
     post.processing_started_at = post.processing_started_at or now
-    limit = post.processing_started_at + timedelta(
-        minutes=settings.INSTAGRAM_PUBLISH_DEADLINE_MINUTES)
+    limit = timing.processing_deadline(post, settings)
     if now >= limit:
         return _finish(post, "failed", code="processing_timeout", category="media", message=(
             "Instagram did not finish processing the media within "
@@ -494,11 +494,17 @@ def _download_failed(post, exc, settings):
     if tries <= settings.INSTAGRAM_DOWNLOAD_RETRIES:
         delay = DOWNLOAD_RETRY_DELAYS[min(tries, len(DOWNLOAD_RETRY_DELAYS)) - 1]
         return _wait(post, "download_retry", utcnow() + timedelta(seconds=delay))
+    if UPLOADS_PATH in (item.get("url") or ""):  # the platform hosts it itself
+        words = ("it is an upload this platform serves: check that PUBLIC_BASE_URL is "
+                 "reachable from the internet over https (Meta fetches the file from it), "
+                 "and post again.")
+    else:
+        words = ("the platform could fetch it: the server holding it may block or slow down "
+                 "Meta's crawler (facebookexternalhit). Host the file elsewhere, or upload "
+                 "it to the platform, and post again.")
     _finish(post, "failed", exc=exc, message=(
-        f"Instagram could not download {item['field']} after {tries} tries, although the "
-        "platform fetched it just before: the server holding it may block or slow down "
-        "Meta's crawler (facebookexternalhit). Host the file elsewhere, or upload it to the "
-        "platform, and post again."))
+        f"Instagram could not download {item['field']} after {tries} tries, although "
+        + words))
 
 
 def _finish(post, status, *, exc=None, code=None, subcode=None, message=None,
@@ -525,10 +531,16 @@ def mark_missed(post, grace):
     """A scheduled post whose time passed while the platform could not publish it: not
     published late beyond the grace period, and the user is told."""
     minutes = int(grace.total_seconds() // 60)
+    if post.processing_started_at is not None and post.ready_at is None:
+        why = "Instagram had not finished processing its media by then"
+    elif post.processing_started_at is None:
+        why = "the platform was not running at its time"
+    else:
+        why = "Instagram was unavailable or limiting the account"
     _finish(post, "missed", code="missed", category="missed", message=(
         f"This post was due at {post.publish_at.isoformat()} but could not go out within "
-        f"{minutes} minutes of its time (the platform was not running, or Instagram was "
-        "unavailable or limiting the account); it was not published. Schedule it again."))
+        f"{minutes} minutes of its time ({why}); it was not published. Schedule it again "
+        "(PATCH /posts/<id>/schedule) or send it back to the drafts."))
 
 
 def _held_by_gate(post, client, settings):

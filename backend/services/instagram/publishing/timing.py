@@ -16,11 +16,13 @@ from backend.extensions import db
 from backend.models import SNSPost, utcnow
 
 # Reads at half the predicted time (a prediction too high costs little lag), at 90 % of
-# it, then every INSTAGRAM_STATUS_POLL_SECONDS until 110 %. A prediction that proves too
-# low is doubled and the same pattern repeats around the new one, so the lag stays within
-# one fine interval and a wrong guess costs a few reads more, not minutes.
-CHECKPOINTS, FINE_UNTIL_SHARE = (0.5, 0.9), 1.1
-LATE_CAP = 60.0  # never more than a minute between reads
+# it, then every INSTAGRAM_STATUS_POLL_SECONDS for a short window past it. A prediction
+# that proves too low is doubled and the same pattern repeats around the new one, with
+# reads further apart (2 % of it) and never more than a minute apart: a close guess gets
+# seconds of lag, a bad one a few reads more, never hundreds.
+CHECKPOINTS = (0.5, 0.9)
+FINE_WINDOW = 20.0  # seconds of fine reads past 90 % of the prediction, at most
+LATE_CAP = 60.0
 LEARN_FROM = 20  # recent videos the rate is learned from
 
 
@@ -67,13 +69,26 @@ def next_processing_read(post, settings, now=None):
     elapsed = (now - started).total_seconds()
     fine = settings.INSTAGRAM_STATUS_POLL_SECONDS
     expected = predicted_processing(post, settings) or fine
-    while elapsed >= FINE_UNTIL_SHARE * expected + fine:
+    while elapsed >= _window_end(expected, fine):
         expected *= 2  # the prediction was too low: look around twice as long
     for share in CHECKPOINTS:
         if elapsed < share * expected - fine / 2:
             at = started + timedelta(seconds=share * expected)
             return min(at, now + timedelta(seconds=LATE_CAP))
-    return now + timedelta(seconds=fine)
+    return now + timedelta(seconds=max(fine, 0.02 * expected))
+
+
+def _window_end(expected, fine):
+    return 0.9 * expected + min(0.2 * expected, FINE_WINDOW) + fine
+
+
+def processing_deadline(post, settings):
+    """Until when Meta may process the post's media: INSTAGRAM_PUBLISH_DEADLINE_MINUTES from
+    the newest container, and for a scheduled post at least until its time (its media was
+    sent early precisely so that processing may take that long)."""
+    limit = post.processing_started_at + timedelta(
+        minutes=settings.INSTAGRAM_PUBLISH_DEADLINE_MINUTES)
+    return max(limit, post.publish_at) if post.publish_at else limit
 
 
 def expected_ready_at(post, settings):
