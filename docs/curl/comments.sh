@@ -44,7 +44,7 @@ trap restore_clock EXIT
 
 say "log in and connect @$NAME; it is subscribed to webhook fields on connect"
 login
-CONNECTED=$(curl -sfL "$(authorize_url instagram)&sandbox_username=$NAME")
+CONNECTED=$(browser -sfL "$(dialog_url instagram)&sandbox_username=$NAME")
 ACCOUNT=$(echo "$CONNECTED" | json "['account']['id']")
 IG_ID=$(echo "$CONNECTED" | json "['account']['ig_user_id']")
 curl -sSf "$API/webhooks/subscriptions" -H "$AUTH" | check "d['accounts'][0]['delivery'] == 'webhooks'"
