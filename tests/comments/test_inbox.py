@@ -1,14 +1,10 @@
 """The inbox filled by the budgeted poll (webhooks off here), read and unread, filters, paging."""
-from datetime import timedelta
 
 import pytest
 import requests
-import time_machine
 from prometheus_client import REGISTRY
 
-from backend.models import utcnow
-from backend.services.instagram.comments.poll import poll_comments
-from tests.comments.helpers import error_of, run_in
+from tests.comments.helpers import Poller, error_of
 from tests.conftest import make_app
 
 pytestmark = pytest.mark.e2e
@@ -25,18 +21,6 @@ def inbox(desk, **params):
     response = desk.get("/comments", **params)
     assert response.status_code == 200, response.text
     return response.json()
-
-
-class Poller:
-    """Runs the poll job as the scheduler would, each run some minutes after the last."""
-
-    def __init__(self, app):
-        self.app, self.start, self.minutes = app, utcnow(), 0
-
-    def __call__(self, app=None, minutes=11):
-        self.minutes += minutes
-        with time_machine.travel(self.start + timedelta(minutes=self.minutes), tick=True):
-            return run_in(self.app, poll_comments)
 
 
 @pytest.fixture
@@ -188,6 +172,36 @@ def test_the_poll_skips_comments_meta_sends_without_an_id(desk, app, poll):
         "respond": {"data": [{"text": "no id", "username": "ghost"}]}}).status_code == 201
     assert poll(app) == {"polled": 1}
     assert "ghost" not in {c["username"] for c in inbox(desk, limit=100)["comments"]}
+
+
+def test_a_burst_beyond_one_run_arrives_whole_in_the_next_runs(desk, app, poll):
+    """The count is recorded once the read caught up, not when a run's pages ran out."""
+    poll(app, 0)
+    media_id = newest_posts(desk, 1)[0]
+    desk.followers_comment(media_id=media_id, count=200, text="Burst")
+    assert poll(app) == {"polled": 1}
+    assert inbox(desk)["unread"] == 150  # three pages of 50 a run
+    assert poll(app) == {"polled": 1}
+    assert inbox(desk)["unread"] == 200
+    calls = graph_calls(app, "/{id}/comments")
+    assert poll(app) == {"polled": 1}
+    assert graph_calls(app, "/{id}/comments") == calls  # caught up: nothing moved
+
+
+def test_a_new_reply_under_an_older_comment_is_found(desk, app, poll):
+    media_id = newest_posts(desk, 1)[0]
+    desk.followers_comment(media_id=media_id, count=60, text="Old")
+    poll(app, 0)
+    asked = desk.followers_comment(media_id=media_id, text="Anyone?")["data"][0]
+    poll(app)
+    desk.followers_comment(media_id=media_id, count=55, text="Newer")
+    poll(app)
+    poll(app)
+    late = desk.followers_comment(media_id=media_id, parent_id=asked["id"],
+                                  text="late reply")["data"][0]
+    assert poll(app) == {"polled": 1}
+    unread = {c["comment_id"]: c for c in inbox(desk, status="unread", limit=100)["comments"]}
+    assert unread[late["id"]]["parent_id"] == asked["id"]
 
 
 @pytest.mark.parametrize("params", [{"status": "new"}, {"limit": 0}, {"limit": 101},
