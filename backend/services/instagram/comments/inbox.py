@@ -2,6 +2,7 @@
 them, newest first, read or unread."""
 import base64
 import binascii
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, update
@@ -18,6 +19,11 @@ SOURCES = ("webhook", "poll", "platform")
 CLOCK_SKEW = timedelta(minutes=2)
 MUTABLE = ("text", "hidden", "like_count", "media_product_type", "username", "from_id",
            "media_id", "parent_id")
+# Text columns and the most each keeps of what Meta sends.
+TEXT_LIMITS = {"text": 10000, "username": 255, "media_product_type": 32}
+# NUL (PostgreSQL's text refuses it) and unpaired surrogates (not UTF-8): Meta's JSON may
+# carry either, and they are dropped rather than losing the comment.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 def is_own(account, username):
@@ -33,6 +39,7 @@ def store(account, item, source, seen_at=None):
     updates instead.
     """
     seen_at = seen_at or utcnow()
+    item = {**item, **{key: storable(item.get(key), limit) for key, limit in TEXT_LIMITS.items()}}
     row = _find(account.id, item["comment_id"])
     if row is None:
         own = is_own(account, item.get("username"))
@@ -65,6 +72,14 @@ def _find(account_id, comment_id):
 def entry_of(account_id, comment_id):
     """The inbox entry of one of the account's comments, or None."""
     return _find(account_id, comment_id)
+
+
+def storable(value, limit):
+    """Text as the database keeps it: no NUL or unpaired surrogate, at most `limit`
+    characters; None for anything else or when nothing is left."""
+    if not isinstance(value, str):
+        return None
+    return _UNSTORABLE.sub("", value)[:limit] or None
 
 
 def owned_accounts(user_id, account_id=None):

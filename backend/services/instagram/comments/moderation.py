@@ -1,7 +1,13 @@
 """Acting on comments at Instagram: comment, reply, hide or unhide, delete; the inbox follows."""
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+
 from backend.extensions import db
 from backend.models import utcnow
 from backend.services.instagram.comments import inbox, permissions
+
+log = logging.getLogger(__name__)
 
 
 def comment_on_media(account, media_id, message):
@@ -26,14 +32,24 @@ def reply(account, comment_id, message):
 
 
 def _written(account, answer, message, media_id=None, parent_id=None):
-    """What the account just wrote, kept in its inbox as its own (read) comment."""
+    """What the account just wrote, kept in its inbox as its own (read) comment.
+
+    The comment exists at Instagram now: a failure to keep the copy is logged, never the
+    answer (a client retrying after an error would post it twice); the poll or a webhook
+    brings it in later.
+    """
     comment_id = str(answer.get("id") or "")
     now = utcnow()
-    if comment_id:
-        inbox.store(account, {"comment_id": comment_id, "text": message, "timestamp": now,
-                              "username": account.username, "media_id": media_id,
-                              "parent_id": parent_id}, "platform", now)
-    db.session.commit()
+    try:
+        if comment_id:
+            inbox.store(account, {"comment_id": comment_id, "text": message, "timestamp": now,
+                                  "username": account.username, "media_id": media_id,
+                                  "parent_id": parent_id}, "platform", now)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("comment %s of account %s posted, but its inbox copy was not kept",
+                      comment_id or "(no id)", account.id)
     return {"id": comment_id or None, "text": message, "timestamp": now,
             "username": account.username, "from": None, "like_count": 0, "hidden": False,
             "parent_id": parent_id, "media_id": media_id, "replies": None}

@@ -15,7 +15,6 @@ from backend.services.instagram.webhooks.models import SNSWebhookEvent
 
 log = logging.getLogger(__name__)
 JOB = "instagram_webhook_events"
-MAX_TEXT = 10000
 METRIC = re.compile(r"[a-z_]{1,64}")
 
 
@@ -70,11 +69,11 @@ def _comment(account, value, event):
     comment_id, media_id = _id(value.get("id")), _id(media.get("id"))
     if comment_id is None or not isinstance(value.get("text"), str):
         return None
+    # inbox.store keeps of the texts what a database can (no NUL, bounded lengths).
     _row, created = inbox.store(account, {
-        "comment_id": comment_id, "text": _clean(value["text"], MAX_TEXT),
-        "timestamp": event.entry_time, "username": _clean(author.get("username"), 255),
-        "from_id": _id(author.get("id")), "media_id": media_id,
-        "media_product_type": _clean(media.get("media_product_type"), 32),
+        "comment_id": comment_id, "text": value["text"], "timestamp": event.entry_time,
+        "username": author.get("username"), "from_id": _id(author.get("id")),
+        "media_id": media_id, "media_product_type": media.get("media_product_type"),
         "parent_id": _id(value.get("parent_id"))}, "webhook")
     return "stored" if created else "updated"
 
@@ -117,13 +116,6 @@ def _id(value):
         return None
     text = str(value)
     return text if text.isdigit() and len(text) <= 64 else None
-
-
-def _clean(value, limit):
-    """Text from an event as a database keeps it: no NUL characters, at most `limit`."""
-    if not isinstance(value, str):
-        return None
-    return value.replace("\x00", "")[:limit] or None
 
 
 def _give_up(event_id, exc):
