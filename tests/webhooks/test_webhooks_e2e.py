@@ -262,3 +262,47 @@ def test_a_late_event_never_brings_back_a_comment_deleted_here(desk, app):
     assert post_signed(desk, late).json()["stored"] == 1
     process_all(app)
     assert made["id"] not in {c["comment_id"] for c in inbox(desk, limit=100)["comments"]}
+
+
+def test_a_comment_deleted_before_its_event_is_processed_stays_deleted(desk, app):
+    """No inbox entry yet: the delete leaves a marker the event then finds (Meta redelivers
+    for about 36 hours)."""
+    desk.subscribe_callback()
+    made = desk.followers_comment(text="spam")["data"][0]
+    assert len(events(app, status="pending")) == 1  # stored, not yet processed
+    gone = desk.call("DELETE", f"/comments/{made['id']}",
+                     params={"account_id": desk.account["id"]})
+    assert gone.status_code == 200, gone.text
+    process_all(app)
+    redelivered = desk.control("GET", "/webhooks/deliveries")["data"][0]["body"]
+    assert post_signed(desk, redelivered).json()["duplicates"] == 1
+    late = comment_event("17841400000000001", comment_id=made["id"], text="spam",
+                         when=1767225999)  # the same comment, in another delivery
+    assert post_signed(desk, late).json()["stored"] == 1
+    process_all(app)
+    page = inbox(desk, limit=100, include_own="true")
+    assert made["id"] not in {c["comment_id"] for c in page["comments"]}
+    assert page["unread"] == 0
+
+
+def test_deleting_a_comment_takes_its_replies_out_of_every_inbox(open_desk, app):
+    alice = open_desk()
+    bob = open_desk("bob@example.com")  # the same Instagram account, his own inbox
+    alice.subscribe_callback()
+    top = alice.followers_comment(text="Question")["data"][0]
+    replies = [alice.followers_comment(parent_id=top["id"], username=name, text="+1")["data"][0]
+               for name in ("coffee.lover", "trail.runner")]
+    process_all(app)
+    assert inbox(alice)["unread"] == inbox(bob)["unread"] == 3
+    late = comment_event("17841400000000001", comment_id="17800000000077777", text="late +1")
+    late["entry"][0]["changes"][0]["value"]["parent_id"] = top["id"]
+    gone = alice.call("DELETE", f"/comments/{top['id']}",
+                      params={"account_id": alice.account["id"]})
+    assert gone.status_code == 200, gone.text
+    at_meta = {c["id"]: c for c in alice.comments_at_meta()}
+    assert all(at_meta[r["id"]]["deleted"] for r in replies)
+    assert post_signed(alice, late).json()["stored"] == 1  # a reply Meta deleted with it
+    process_all(app)
+    for desk in (alice, bob):
+        page = inbox(desk, limit=100)
+        assert page["unread"] == 0 and page["comments"] == [], page

@@ -49,6 +49,7 @@ def store(account, item, source, seen_at=None):
         row = SNSComment(account_id=account.id, comment_id=item["comment_id"],
                          timestamp=timestamp, own=own, source=source,
                          read_at=seen_at if own or old else None,
+                         deleted_at=None if source == "poll" else _parent_deleted(account, item),
                          **{k: item.get(k) for k in MUTABLE if item.get(k) is not None})
         try:
             with db.session.begin_nested():
@@ -69,9 +70,36 @@ def _find(account_id, comment_id):
         account_id=account_id, comment_id=comment_id)).scalar_one_or_none()
 
 
+def _parent_deleted(account, item):
+    """When a reply's top-level comment was deleted here: Meta deleted the reply with it, so
+    a late event about the reply must not bring it into the inbox."""
+    parent = item.get("parent_id") and _find(account.id, item["parent_id"])
+    return parent.deleted_at if parent else None
+
+
 def entry_of(account_id, comment_id):
-    """The inbox entry of one of the account's comments, or None."""
-    return _find(account_id, comment_id)
+    """The inbox entry of one of the account's comments, or None (also once deleted)."""
+    row = _find(account_id, comment_id)
+    return row if row is not None and row.deleted_at is None else None
+
+
+def mark_deleted(account, comment_id, now=None):
+    """A comment deleted at Instagram leaves the inbox with its replies, for every connection
+    of the Instagram account (it is gone for all of them). Its entry is kept as a marker,
+    written when there was none yet: Meta delivers events for about 36 hours, and one
+    processed after the delete must not bring the comment back."""
+    now = now or utcnow()
+    holders = db.session.execute(db.select(SNSAccount).where(
+        SNSAccount.platform == account.platform, SNSAccount.status != "disconnected",
+        SNSAccount.platform_user_id == account.platform_user_id)).scalars().all()
+    for holder in holders or [account]:
+        row, _created = store(holder, {"comment_id": comment_id}, "platform", now)
+        row.deleted_at = row.deleted_at or now
+        db.session.execute(
+            update(SNSComment).where(SNSComment.account_id == holder.id,
+                                     SNSComment.parent_id == comment_id,
+                                     SNSComment.deleted_at.is_(None))
+            .values(deleted_at=now).execution_options(synchronize_session=False))
 
 
 def storable(value, limit):

@@ -75,11 +75,9 @@ def change(account, comment_id, hidden=None, read=None):
 
 
 def delete(account, comment_id):
-    """Delete a comment at Instagram; its inbox entry goes too."""
+    """Delete a comment at Instagram; it leaves the inbox with its replies, and stays out."""
     with permissions.moderating(account, comment=comment_id) as client:
         client.delete_comment(comment_id, ig_user_id=account.platform_user_id)
-    entry = inbox.entry_of(account.id, comment_id)
-    if entry is not None:
-        entry.deleted_at = utcnow()
+    inbox.mark_deleted(account, comment_id)
     db.session.commit()
     return {"deleted": True, "comment_id": comment_id, "account_id": account.id}
