@@ -237,6 +237,9 @@ def test_patch_needs_something_to_change_and_anonymous_callers_are_401(desk):
     own = desk.account["id"]
     error_of(desk.call("PATCH", "/comments/17800000000000001", json={"account_id": own}),
              422, "validation_error")
+    for strict in ({"hidden": "yes"}, {"hidden": 1}, {"read": "true"}, {"read": 0}):
+        error_of(desk.call("PATCH", "/comments/17800000000000001",
+                           json={"account_id": own, **strict}), 422, "validation_error")
     for method, path in (("GET", "/comments"), ("GET", "/media/1/comments"),
                          ("POST", "/comments/1/replies"), ("PATCH", "/comments/1"),
                          ("DELETE", "/comments/1"), ("GET", "/mentions"),

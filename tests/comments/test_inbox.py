@@ -1,4 +1,5 @@
 """The inbox filled by the budgeted poll (webhooks off here), read and unread, filters, paging."""
+import base64
 
 import pytest
 import requests
@@ -204,6 +205,17 @@ def test_a_new_reply_under_an_older_comment_is_found(desk, app, poll):
     assert unread[late["id"]]["parent_id"] == asked["id"]
 
 
+CURSORS = ["9999-12-31T23:59:59-14:00|5", "0001-01-01T00:00:00+14:00|5",
+           "2026-01-01T00:00:00+00:00|2147483648", "2026-01-01T00:00:00+00:00|0"]
+
+
+@pytest.mark.parametrize("cursor", CURSORS)
+def test_tampered_cursors_are_422(desk, cursor):
+    before = base64.urlsafe_b64encode(cursor.encode()).decode()
+    error = error_of(desk.get("/comments", before=before), 422, "validation_error")
+    assert error["details"]["errors"][0]["code"] == "invalid_cursor"
+
+
 @pytest.mark.parametrize("params", [{"status": "new"}, {"limit": 0}, {"limit": 101},
                                     {"media_id": "abc"}, {"before": "!!"},
                                     {"before": "bm90LWEtY3Vyc29y"}, {"account_id": "x"},
@@ -214,6 +226,9 @@ def test_bad_inbox_parameters_are_422(desk, params):
 
 @pytest.mark.parametrize("body", [{}, {"comment_ids": []}, {"all": True, "comment_ids": ["1"]},
                                   {"comment_ids": "1"}, {"all": "maybe"},
-                                  {"comment_ids": ["1"] * 501}])
+                                  {"comment_ids": ["1"] * 501}, {"comment_ids": ["a\u0000"]},
+                                  {"comment_ids": ["\ud800"]}, {"comment_ids": ["12 "]},
+                                  {"all": 1}, {"all": True, "read": "yes"},
+                                  {"all": True, "media_id": "1\u0000"}])
 def test_bad_mark_read_bodies_are_422(desk, body):
     error_of(desk.call("POST", "/comments/read", json=body), 422, "validation_error")

@@ -1,5 +1,7 @@
-"""Comments on PostgreSQL: text its columns cannot hold is a 422, never a 500, and what Meta sends
-is kept."""
+"""Comments, the inbox and mentions on PostgreSQL: what its columns cannot hold is a 422, never a
+500, and what Meta sends is kept."""
+import base64
+
 import pytest
 
 from backend.services.instagram.core.runtime import runtime
@@ -10,6 +12,10 @@ from tests.test_postgres import URL, pg_app, pg_url  # noqa: F401
 
 pytestmark = [pytest.mark.postgres, pytest.mark.skipif(
     not URL, reason="set DATABASE_URL_TEST=postgresql+psycopg://... (.ci/run does)")]
+
+
+def cursor(text):
+    return base64.urlsafe_b64encode(text.encode()).decode()
 
 
 @pytest.fixture
@@ -45,3 +51,20 @@ def test_the_poll_keeps_comments_whose_text_postgresql_cannot_hold(pg_desk):
     page = desk.get("/comments", status="unread").json()
     assert [(c["comment_id"], c["text"]) for c in page["comments"]] == [
         (made["id"], "nul  and  lone")]
+
+
+def test_cursors_and_ids_past_postgresqls_range_are_422_or_404(pg_desk):
+    app, desk = pg_desk
+    asked = desk.followers_comment()["data"][0]
+    for text in ("9999-12-31T23:59:59-14:00|5", "0001-01-01T00:00:00+14:00|5",
+                 "2026-01-01T00:00:00+00:00|2147483648", "2026-01-01T00:00:00+00:00|" + "9" * 30):
+        error = error_of(desk.get("/comments", before=cursor(text)), 422, "validation_error")
+        assert error["details"]["errors"][0]["code"] == "invalid_cursor"
+    for body in ({"comment_ids": ["a\u0000"]}, {"all": True, "media_id": "1\u0000"}):
+        error_of(desk.call("POST", "/comments/read", json=body), 422, "validation_error")
+    error_of(desk.get("/mentions", before=2 ** 31), 422, "validation_error")
+    error_of(desk.call("POST", "/mentions/read", json={"mention_ids": [2 ** 31]}), 422,
+             "validation_error")
+    error_of(desk.call("POST", f"/mentions/{2 ** 31}/replies", json={"message": "x"}), 404,
+             "mention_not_found")
+    assert desk.call("POST", "/comments/read", json={"comment_ids": [asked["id"]]}).ok

@@ -3,7 +3,7 @@ them, newest first, read or unread."""
 import base64
 import binascii
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +12,7 @@ from backend.errors import APIError
 from backend.extensions import db
 from backend.models import SNSAccount, utcnow
 from backend.services.instagram.accounts import connected
-from backend.services.instagram.comments.models import SNSComment
+from backend.services.instagram.comments.models import MAX_ROW_ID, SNSComment
 
 SOURCES = ("webhook", "poll", "platform")
 # Meta's times have whole seconds and its clock is not ours.
@@ -176,10 +176,12 @@ def decode_cursor(cursor):
     try:
         moment, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         moment, row_id = datetime.fromisoformat(moment), int(row_id)
-        if moment.tzinfo is None or not 0 < row_id < 2 ** 63:
+        if moment.tzinfo is None or not 0 < row_id < MAX_ROW_ID:
             raise ValueError(cursor)
-        return moment, row_id
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        # In UTC here, as the column holds it: a time at the edge of year 1 or 9999 that has
+        # no UTC equivalent is refused now (OverflowError), not by the database driver.
+        return moment.astimezone(timezone.utc), row_id
+    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
         raise APIError("The cursor `before` is not one this platform gave.",
                        code="validation_error", status=422,
                        details={"errors": [{"field": "before", "code": "invalid_cursor",
