@@ -103,6 +103,8 @@ def test_hidden_comments_say_so_and_cannot_be_answered(desk):
                         json={"account_id": desk.account["id"], "message": "hello"})
     error = error_of(refused, 422, "instagram_rejected_request")
     assert error["details"]["meta_code"] == 100
+    # Meta's reason, not the error table's sentence about a post's settings.
+    assert "hidden comment" in error["message"] and "post" not in error["message"]
 
 
 @pytest.mark.e2e
@@ -113,8 +115,14 @@ def test_a_reply_to_a_reply_goes_to_the_top_level_comment(desk):
     reply = desk.call("POST", f"/comments/{under['data'][0]['id']}/replies",
                       json={"account_id": desk.account["id"], "message": "thanks"})
     assert reply.status_code == 201, reply.text
+    made = reply.json()["comment"]
     at_meta = {c["id"]: c for c in desk.comments_at_meta()}
-    assert at_meta[reply.json()["comment"]["id"]]["parent_id"] == top["id"]
+    assert at_meta[made["id"]]["parent_id"] == top["id"]
+    # The answered reply was in no inbox yet: Meta said where it is, as the answer does.
+    assert (made["parent_id"], made["media_id"]) == (top["id"], media_id)
+    own = desk.get("/comments", include_own="true").json()["comments"]
+    entry = next(c for c in own if c["comment_id"] == made["id"])
+    assert (entry["parent_id"], entry["media_id"]) == (top["id"], media_id)
 
 
 @pytest.mark.e2e

@@ -8,6 +8,8 @@ from backend.models import utcnow
 from backend.services.instagram.comments import inbox, permissions
 
 log = logging.getLogger(__name__)
+# What a reply needs to know about the comment it answers when the inbox does not have it.
+TARGET_FIELDS = "id,parent_id,media{id}"
 
 
 def comment_on_media(account, media_id, message):
@@ -21,14 +23,25 @@ def reply(account, comment_id, message):
     """The account's reply to a comment (Meta attaches a reply to a reply to the top-level
     comment). The comment replied to counts as read."""
     with permissions.moderating(account, comment=comment_id) as client:
+        entry = inbox.entry_of(account.id, comment_id)
+        if entry is not None and entry.media_id:
+            parent, media_id = entry.parent_id or entry.comment_id, entry.media_id
+        else:
+            # Not in the inbox (yet): Meta says whether it is itself a reply, and on which
+            # media, before anything is posted.
+            target = client.get_comment(comment_id, TARGET_FIELDS,
+                                        ig_user_id=account.platform_user_id)
+            parent = _id_in(target.get("parent_id")) or comment_id
+            media_id = _id_in((target.get("media") or {}).get("id"))
         answer = client.reply_to_comment(comment_id, message,
                                          ig_user_id=account.platform_user_id)
-    entry = inbox.entry_of(account.id, comment_id)
     if entry is not None and entry.read_at is None:
         entry.read_at = utcnow()
-    parent = (entry.parent_id or entry.comment_id) if entry is not None else comment_id
-    return _written(account, answer, message, parent_id=parent,
-                    media_id=entry.media_id if entry is not None else None)
+    return _written(account, answer, message, parent_id=parent, media_id=media_id)
+
+
+def _id_in(value):
+    return str(value) if isinstance(value, (str, int)) and str(value).isdigit() else None
 
 
 def _written(account, answer, message, media_id=None, parent_id=None):
