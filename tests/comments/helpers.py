@@ -1,8 +1,13 @@
 """A user of the live platform with a connected account, and the sandbox's follower controls."""
+from datetime import timedelta
+
 import pytest
 import requests
+import time_machine
 
 from backend.extensions import db
+from backend.models import utcnow
+from backend.services.instagram.comments.poll import poll_comments
 
 
 class Desk:
@@ -73,6 +78,18 @@ def run_in(app, job, *args):
             return job(app, *args)
         finally:
             db.session.remove()
+
+
+class Poller:
+    """Runs the poll job as the scheduler would, each run some minutes after the last."""
+
+    def __init__(self, app):
+        self.app, self.start, self.minutes = app, utcnow(), 0
+
+    def __call__(self, app=None, minutes=11):
+        self.minutes += minutes
+        with time_machine.travel(self.start + timedelta(minutes=self.minutes), tick=True):
+            return run_in(self.app, poll_comments)
 
 
 @pytest.fixture

@@ -103,6 +103,8 @@ def test_hidden_comments_say_so_and_cannot_be_answered(desk):
                         json={"account_id": desk.account["id"], "message": "hello"})
     error = error_of(refused, 422, "instagram_rejected_request")
     assert error["details"]["meta_code"] == 100
+    # Meta's reason, not the error table's sentence about a post's settings.
+    assert "hidden comment" in error["message"] and "post" not in error["message"]
 
 
 @pytest.mark.e2e
@@ -113,8 +115,14 @@ def test_a_reply_to_a_reply_goes_to_the_top_level_comment(desk):
     reply = desk.call("POST", f"/comments/{under['data'][0]['id']}/replies",
                       json={"account_id": desk.account["id"], "message": "thanks"})
     assert reply.status_code == 201, reply.text
+    made = reply.json()["comment"]
     at_meta = {c["id"]: c for c in desk.comments_at_meta()}
-    assert at_meta[reply.json()["comment"]["id"]]["parent_id"] == top["id"]
+    assert at_meta[made["id"]]["parent_id"] == top["id"]
+    # The answered reply was in no inbox yet: Meta said where it is, as the answer does.
+    assert (made["parent_id"], made["media_id"]) == (top["id"], media_id)
+    own = desk.get("/comments", include_own="true").json()["comments"]
+    entry = next(c for c in own if c["comment_id"] == made["id"])
+    assert (entry["parent_id"], entry["media_id"]) == (top["id"], media_id)
 
 
 @pytest.mark.e2e
@@ -199,10 +207,47 @@ def test_bad_reply_bodies_are_422(desk, body):
 
 
 @pytest.mark.e2e
+@pytest.mark.parametrize("message", ["a\u0000b", "\u0000", "\ud800", "x\udfffy", "\u0000 "])
+def test_text_instagram_cannot_take_is_refused_before_anything_is_posted(desk, message):
+    media_id = newest_post(desk)["id"]
+    asked = desk.followers_comment(media_id=media_id)["data"][0]
+    before = len(desk.comments_at_meta())
+    for path in (f"/comments/{asked['id']}/replies", f"/media/{media_id}/comments"):
+        response = desk.call("POST", path, json={"account_id": desk.account["id"],
+                                                 "message": message})
+        error = error_of(response, 422, "validation_error")
+        assert error["details"]["errors"][0]["field"] == "message"
+    assert len(desk.comments_at_meta()) == before
+
+
+@pytest.mark.e2e
+def test_a_posted_comment_is_201_even_when_its_inbox_copy_cannot_be_kept(desk, monkeypatch):
+    """Instagram has it: an error now would make a client retry and post it twice."""
+    from sqlalchemy.exc import OperationalError
+
+    from backend.services.instagram.comments import inbox
+
+    def broken(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("database unavailable"))
+    monkeypatch.setattr(inbox, "store", broken)
+    media_id = newest_post(desk)["id"]
+    asked = desk.followers_comment(media_id=media_id)["data"][0]
+    for path in (f"/media/{media_id}/comments", f"/comments/{asked['id']}/replies"):
+        made = desk.call("POST", path, json={"account_id": desk.account["id"],
+                                             "message": "Thanks!"})
+        assert made.status_code == 201, made.text
+        at_meta = [c for c in desk.comments_at_meta() if c["id"] == made.json()["comment"]["id"]]
+        assert len(at_meta) == 1 and at_meta[0]["text"] == "Thanks!"
+
+
+@pytest.mark.e2e
 def test_patch_needs_something_to_change_and_anonymous_callers_are_401(desk):
     own = desk.account["id"]
     error_of(desk.call("PATCH", "/comments/17800000000000001", json={"account_id": own}),
              422, "validation_error")
+    for strict in ({"hidden": "yes"}, {"hidden": 1}, {"read": "true"}, {"read": 0}):
+        error_of(desk.call("PATCH", "/comments/17800000000000001",
+                           json={"account_id": own, **strict}), 422, "validation_error")
     for method, path in (("GET", "/comments"), ("GET", "/media/1/comments"),
                          ("POST", "/comments/1/replies"), ("PATCH", "/comments/1"),
                          ("DELETE", "/comments/1"), ("GET", "/mentions"),

@@ -218,3 +218,55 @@ def test_a_comment_from_an_earlier_lost_attempt_is_found_minutes_later(desk, pub
     block = publisher.status(post["id"])["first_comment"]
     assert block["status"] == "posted" and block["comment_id"] == made[0]["id"]
     assert len(first_comments_at_meta(desk, post["media_id"])) == 1
+
+
+def test_a_scheduled_post_that_was_missed_skips_its_first_comment(desk, publisher, app):
+    from backend.services.instagram.core.runtime import runtime
+    from backend.services.instagram.publishing.jobs import process_due_posts
+    when = (utcnow() + timedelta(hours=1)).replace(microsecond=0)
+    post = publish(publisher, publish_at=when.isoformat())
+    grace = runtime(app).settings.INSTAGRAM_SCHEDULE_GRACE_MINUTES
+    with time_machine.travel(when + timedelta(minutes=grace + 5), tick=False):
+        run_in(app, process_due_posts)  # the platform was down past the grace period
+        run_in(app, process_first_comments)
+    post = publisher.status(post["id"])
+    assert post["status"] == "missed"
+    assert post["first_comment"]["status"] == "skipped"
+
+
+def test_a_post_no_longer_reconciled_ends_its_first_comment(desk, publisher, app):
+    """Live or not, its media is unknown for good: the first comment ends, saying why."""
+    from backend.services.instagram.core.runtime import runtime
+    from tests.publishing.settle import settle
+    fault(desk.sandbox, path="media_publish$", method="POST", drop_connection=True,
+          phase="after")
+    fault(desk.sandbox, path=r"^/1789\d+$", method="GET", code=2, times=None)
+    settings = runtime(app).settings
+    settings.INSTAGRAM_SYNC_PUBLISH_TIMEOUT = 0
+    post = publish(publisher)
+    settle(app, within=timedelta(hours=settings.INSTAGRAM_RECONCILE_HOURS + 1),
+           max_passes=400)
+    post = publisher.status(post["id"])
+    assert post["status"] == "needs_reconcile" and post["progress"]["next_check_at"] is None
+    run_in(app, process_first_comments)
+    block = publisher.status(post["id"])["first_comment"]
+    assert block["status"] == "failed" and block["error"]["code"] == "post_not_identified"
+    assert "not posted" in block["error"]["message"] and block["next_attempt_at"] is None
+
+
+@pytest.mark.parametrize("lookup", [{"code": 100, "subcode": 33}, {"code": 2, "http_status": 500}])
+def test_lookups_that_keep_failing_are_bounded(desk, publisher, app, lookup):
+    """Each failed lookup counts as an attempt; the comment is never posted again unchecked."""
+    post = publish(publisher)
+    comments_path = r"^/\d+/comments$"
+    fault(desk.sandbox, path=comments_path, method="POST", phase="after", drop_connection=True)
+    fault(desk.sandbox, path=comments_path, method="GET", times=None, **lookup)
+    run_in(app, process_first_comments)  # attempt 1: created at Meta, the answer lost
+    for hours in range(1, 10):
+        with later(hours * 3600):
+            run_in(app, process_first_comments)
+    block = publisher.status(post["id"])["first_comment"]
+    assert block["status"] == "failed" and block["attempts"] == 5
+    assert block["next_attempt_at"] is None
+    assert "could not check whether it was posted" in block["error"]["message"]
+    assert len(first_comments_at_meta(desk, post["media_id"])) == 1

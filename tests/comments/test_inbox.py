@@ -1,14 +1,11 @@
 """The inbox filled by the budgeted poll (webhooks off here), read and unread, filters, paging."""
-from datetime import timedelta
+import base64
 
 import pytest
 import requests
-import time_machine
 from prometheus_client import REGISTRY
 
-from backend.models import utcnow
-from backend.services.instagram.comments.poll import poll_comments
-from tests.comments.helpers import error_of, run_in
+from tests.comments.helpers import Poller, error_of
 from tests.conftest import make_app
 
 pytestmark = pytest.mark.e2e
@@ -25,18 +22,6 @@ def inbox(desk, **params):
     response = desk.get("/comments", **params)
     assert response.status_code == 200, response.text
     return response.json()
-
-
-class Poller:
-    """Runs the poll job as the scheduler would, each run some minutes after the last."""
-
-    def __init__(self, app):
-        self.app, self.start, self.minutes = app, utcnow(), 0
-
-    def __call__(self, app=None, minutes=11):
-        self.minutes += minutes
-        with time_machine.travel(self.start + timedelta(minutes=self.minutes), tick=True):
-            return run_in(self.app, poll_comments)
 
 
 @pytest.fixture
@@ -190,6 +175,47 @@ def test_the_poll_skips_comments_meta_sends_without_an_id(desk, app, poll):
     assert "ghost" not in {c["username"] for c in inbox(desk, limit=100)["comments"]}
 
 
+def test_a_burst_beyond_one_run_arrives_whole_in_the_next_runs(desk, app, poll):
+    """The count is recorded once the read caught up, not when a run's pages ran out."""
+    poll(app, 0)
+    media_id = newest_posts(desk, 1)[0]
+    desk.followers_comment(media_id=media_id, count=200, text="Burst")
+    assert poll(app) == {"polled": 1}
+    assert inbox(desk)["unread"] == 150  # three pages of 50 a run
+    assert poll(app) == {"polled": 1}
+    assert inbox(desk)["unread"] == 200
+    calls = graph_calls(app, "/{id}/comments")
+    assert poll(app) == {"polled": 1}
+    assert graph_calls(app, "/{id}/comments") == calls  # caught up: nothing moved
+
+
+def test_a_new_reply_under_an_older_comment_is_found(desk, app, poll):
+    media_id = newest_posts(desk, 1)[0]
+    desk.followers_comment(media_id=media_id, count=60, text="Old")
+    poll(app, 0)
+    asked = desk.followers_comment(media_id=media_id, text="Anyone?")["data"][0]
+    poll(app)
+    desk.followers_comment(media_id=media_id, count=55, text="Newer")
+    poll(app)
+    poll(app)
+    late = desk.followers_comment(media_id=media_id, parent_id=asked["id"],
+                                  text="late reply")["data"][0]
+    assert poll(app) == {"polled": 1}
+    unread = {c["comment_id"]: c for c in inbox(desk, status="unread", limit=100)["comments"]}
+    assert unread[late["id"]]["parent_id"] == asked["id"]
+
+
+CURSORS = ["9999-12-31T23:59:59-14:00|5", "0001-01-01T00:00:00+14:00|5",
+           "2026-01-01T00:00:00+00:00|2147483648", "2026-01-01T00:00:00+00:00|0"]
+
+
+@pytest.mark.parametrize("cursor", CURSORS)
+def test_tampered_cursors_are_422(desk, cursor):
+    before = base64.urlsafe_b64encode(cursor.encode()).decode()
+    error = error_of(desk.get("/comments", before=before), 422, "validation_error")
+    assert error["details"]["errors"][0]["code"] == "invalid_cursor"
+
+
 @pytest.mark.parametrize("params", [{"status": "new"}, {"limit": 0}, {"limit": 101},
                                     {"media_id": "abc"}, {"before": "!!"},
                                     {"before": "bm90LWEtY3Vyc29y"}, {"account_id": "x"},
@@ -200,6 +226,9 @@ def test_bad_inbox_parameters_are_422(desk, params):
 
 @pytest.mark.parametrize("body", [{}, {"comment_ids": []}, {"all": True, "comment_ids": ["1"]},
                                   {"comment_ids": "1"}, {"all": "maybe"},
-                                  {"comment_ids": ["1"] * 501}])
+                                  {"comment_ids": ["1"] * 501}, {"comment_ids": ["a\u0000"]},
+                                  {"comment_ids": ["\ud800"]}, {"comment_ids": ["12 "]},
+                                  {"all": 1}, {"all": True, "read": "yes"},
+                                  {"all": True, "media_id": "1\u0000"}])
 def test_bad_mark_read_bodies_are_422(desk, body):
     error_of(desk.call("POST", "/comments/read", json=body), 422, "validation_error")

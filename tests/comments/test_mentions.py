@@ -102,3 +102,18 @@ def test_mentions_are_private(open_desk, app):
              "mention_not_found")
     error_of(bob.call("POST", f"/mentions/{theirs}/replies", json={"message": ""}), 422,
              "validation_error")
+
+
+@pytest.mark.parametrize("method,path,kwargs,status", [
+    ("GET", "/mentions", {"params": {"before": 2 ** 31}}, 422),
+    ("GET", "/mentions", {"params": {"before": 0}}, 422),
+    ("POST", "/mentions/read", {"json": {"mention_ids": [2 ** 31]}}, 422),
+    ("POST", "/mentions/read", {"json": {"all": True, "read": "yes"}}, 422),
+    ("POST", "/mentions/read", {"json": {"all": "true"}}, 422),
+    ("POST", f"/mentions/{2 ** 31}/replies", {"json": {"message": "x"}}, 404),
+    ("POST", "/mentions/1/replies", {"json": {"message": "a\u0000b"}}, 422)])
+def test_ids_past_the_tables_range_and_loose_booleans_are_refused(
+        desk, method, path, kwargs, status):
+    response = desk.call(method, path, **kwargs)
+    # A path id past the table's range names no row: the registry answers 404 before the view.
+    error_of(response, status, "validation_error" if status == 422 else "not_found")

@@ -8,11 +8,11 @@ from ..core.nodes import OMIT, NodeList, NodeRef, NodeType, node_page, requested
 from ..media.objects import MediaObject
 from ..media.objects import store as media_store
 from ..oauth.auth import require_capability
-from ..publishing.container_params import parse_bool
 from ..publishing.containers import can_access_account
 from .objects import MAX_MESSAGE, STORE, Comment, CommentAuthor, CommentStore, store
 
 DEFAULT_FIELDS = ("timestamp", "text", "id")
+BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
 def _owner(comment):
@@ -62,6 +62,17 @@ def comment_page(items, token):
     return node_page(Comment.kind, items, token)
 
 
+def _bool_param(name):
+    """A boolean parameter as Meta takes it (true/false, 1/0); anything else is code 100."""
+    value = request_params().get(name)
+    if value is None:
+        raise missing_parameter(name)
+    value = str(value).strip().lower()
+    if value not in BOOLEANS:
+        raise invalid_parameter(f"Param {name} must be a boolean")
+    return BOOLEANS[value]
+
+
 def _message():
     message = request_params().get("message")
     if not message or not message.strip():
@@ -105,12 +116,10 @@ def _create_comment(media, token, sub):
 def _toggle_comments(media, token):
     """`POST /{media-id}?comment_enabled=true|false`."""
     require_capability(token, "comments")
-    value = request_params().get("comment_enabled")
-    if value is None:
-        raise missing_parameter("comment_enabled")
+    enabled = _bool_param("comment_enabled")
     if media.is_story or media.parent_id:
         raise invalid_parameter("This media does not support comments")
-    media.comments_enabled = parse_bool(value)
+    media.comments_enabled = enabled
     return {"success": True}
 
 
@@ -129,10 +138,7 @@ def _reply(comment, token, sub):
 
 def _hide(comment, token):
     """`POST /{comment-id}?hide=true|false`: idempotent."""
-    value = request_params().get("hide")
-    if value is None:
-        raise missing_parameter("hide")
-    comment.hidden = parse_bool(value)
+    comment.hidden = _bool_param("hide")
     return {"success": True}
 
 

@@ -58,7 +58,10 @@ def test_seeded_media_have_stable_comments(meta, token):
     first = meta.ig(f"/v25.0/{media_id}/comments", token).json()
     meta.control("POST", "/reset")
     again = meta.ig(f"/v25.0/{media_id}/comments", meta.ig_long_token(scope=COMMENT_SCOPES))
-    assert again.json()["data"] == first["data"]
+    # Seeded times follow the clock of the reset (a reset in the next second moves them by
+    # one); the comments themselves, ids and texts, are what stays.
+    assert [(c["id"], c["text"]) for c in again.json()["data"]] == [
+        (c["id"], c["text"]) for c in first["data"]]
     if first["data"]:
         one = first["data"][0]["id"]
         meta.control("POST", "/reset")
@@ -106,6 +109,23 @@ def test_rules_of_writing_comments(meta, token):
         "data"] if m["media_product_type"] == "STORY")
     error_of(meta.post(IG, f"/v25.0/{story['id']}/comments", token, message="hi"), 100)
     error_of(meta.post(IG, f"/v25.0/{media_id}", token), 100)
+
+
+@pytest.mark.parametrize("value,expected", [("true", True), ("false", False), ("1", True),
+                                            ("0", False), ("TRUE", True)])
+def test_booleans_are_true_or_false_and_anything_else_is_100(meta, token, value, expected):
+    media_id = newest_post(meta)["id"]
+    comment_id = follower(meta, media_id=media_id)[0]["id"]
+    for bad in ("maybe", "yes", "", "2"):
+        assert "boolean" in error_of(meta.post(IG, f"/v25.0/{media_id}", token,
+                                               comment_enabled=bad), 100)["message"]
+        error_of(meta.post(IG, f"/v25.0/{comment_id}", token, hide=bad), 100)
+    assert meta.post(IG, f"/v25.0/{comment_id}", token, hide=value).json() == {"success": True}
+    hidden = meta.ig(f"/v25.0/{comment_id}", token, fields="hidden").json()["hidden"]
+    assert hidden is expected
+    assert meta.post(IG, f"/v25.0/{media_id}", token, comment_enabled=value).ok
+    made = meta.post(IG, f"/v25.0/{media_id}/comments", token, message="hi")
+    assert made.ok is expected
 
 
 def test_without_the_permission_or_on_another_account_nothing_is_there(meta, token):

@@ -29,6 +29,8 @@ from backend.services.instagram.graph.wire import parse_graph_time
 log = logging.getLogger(__name__)
 JOB = "instagram_first_comments"
 PENDING = ("waiting", "posting")
+# Post statuses after which nothing was published: the first comment is skipped.
+UNPUBLISHED = ("failed", "expired", "missed")
 # Seconds before the next attempt, by attempts made; an unknown outcome waits at least
 # CHECK_DELAY so that Meta lists a comment that was in fact created (lessons 14).
 BACKOFF = (30, 120, 600, 1800, 3600)
@@ -96,10 +98,10 @@ def process_first_comments(app, limit=50):
 
 
 def due(now, limit):
-    """First comments to act on: their post is live (or ended unpublished) and their next
-    attempt, if any, has come."""
+    """First comments to act on: their post is live, ended unpublished, or is no longer
+    reconciled; and their next attempt, if any, has come."""
     post_done = or_(and_(SNSPost.status == "published", SNSPost.platform_post_id.is_not(None)),
-                    SNSPost.status.in_(("failed", "expired")))
+                    SNSPost.status.in_(UNPUBLISHED), _reconcile_ended())
     return db.session.execute(
         db.select(SNSFirstComment.id).join(SNSPost, SNSPost.id == SNSFirstComment.post_id)
         .where(SNSFirstComment.status.in_(PENDING), post_done,
@@ -108,12 +110,22 @@ def due(now, limit):
         .order_by(SNSFirstComment.next_attempt_at).limit(limit)).scalars().all()
 
 
+def _reconcile_ended():
+    """needs_reconcile with no next check: the publishing job stopped looking for the media
+    (its reconcile window ended, or it gave up on the post), so no media id will come."""
+    return and_(SNSPost.status == "needs_reconcile", SNSPost.next_check_at.is_(None))
+
+
 def _work(row, lease):
     if row.status not in PENDING:
         return "done"
     post = row.post
-    if post.status in ("failed", "expired"):
+    if post.status in UNPUBLISHED:
         return _end(row, "skipped")
+    if post.status == "needs_reconcile" and post.next_check_at is None:
+        return _end(row, "failed", code="post_not_identified", message=(
+            "Instagram did not tell which media this post became, and the platform stopped "
+            "looking; the first comment was not posted. Add it by hand if the post is live."))
     if post.status != "published" or not post.platform_post_id:
         return "waiting"
     account = db.session.get(SNSAccount, row.account_id)
@@ -131,7 +143,7 @@ def _work(row, lease):
                 if found:
                     return _posted(row, found)
             if row.attempts >= runtime().settings.INSTAGRAM_FIRST_COMMENT_ATTEMPTS:
-                return _end(row, "failed")
+                return _exhausted(row)
             row.status, row.attempts, row.attempt_started_at = "posting", row.attempts + 1, \
                 utcnow()
             db.session.commit()
@@ -180,6 +192,8 @@ def _on_error(row, exc, creating):
     """Meta refused (nothing was created: try again), the outcome is unknown (look for the
     comment before posting again), or the failure is final (the reason is kept)."""
     db.session.rollback()
+    if not creating and row.status == "posting":
+        return _lookup_failed(row, exc)
     if isinstance(exc, graph.RateLimitError):
         delay, maybe_created = exc.retry_after or BACKOFF[0], False
     elif _not_sent(exc) or isinstance(exc, graph.NotFoundError):
@@ -193,6 +207,30 @@ def _on_error(row, exc, creating):
     if creating and not maybe_created:
         row.status = "waiting"
     return _retry(row, delay, exc)
+
+
+def _lookup_failed(row, exc):
+    """Looking for an earlier attempt's comment failed. It counts as an attempt: a comment
+    whose outcome Meta never lets the platform read (its media gone, 100/33, or Meta
+    failing) ends within INSTAGRAM_FIRST_COMMENT_ATTEMPTS, with the reason, instead of
+    being looked for forever; it is never posted again unchecked."""
+    row.attempts += 1
+    reason = f"the platform could not check whether it was posted: {exc.message}"
+    if (row.attempts >= runtime().settings.INSTAGRAM_FIRST_COMMENT_ATTEMPTS
+            or not isinstance(exc, (graph.RateLimitError, graph.TransientError,
+                                    graph.NotFoundError))):
+        return _end(row, "failed", exc=exc, message=f"The first comment may or may not be on "
+                    f"the post ({reason}); check the post before adding it by hand.")
+    delay = exc.retry_after if isinstance(exc, graph.RateLimitError) else None
+    return _retry(row, delay or max(CHECK_DELAY, _backoff(row)), exc)
+
+
+def _exhausted(row):
+    """INSTAGRAM_FIRST_COMMENT_ATTEMPTS tries failed: the last one's reason is kept."""
+    last = (row.last_error or {}).get("message") or "no answer from Instagram"
+    return _end(row, "failed", code="attempts_exhausted", message=(
+        f"The first comment was not posted after {row.attempts} attempts; the last failed "
+        f"with: {last}"))
 
 
 def _retry(row, seconds, exc):
@@ -212,8 +250,8 @@ def _end(row, status, *, exc=None, code=None, message=None):
     if exc is not None:
         # Meta's own (redacted) words: the generic sentences of the error table are about
         # posts, not comments.
-        row.last_error = {**error_record(exc), "message": "Instagram refused the first "
-                          f"comment: {exc.message}"}
+        row.last_error = {**error_record(exc), "message": message or "Instagram refused the "
+                          f"first comment: {exc.message}"}
     elif code is not None:
         row.last_error = {"code": code, "subcode": None, "message": message,
                           "at": utcnow().isoformat(), "fbtrace_id": None}

@@ -2,7 +2,8 @@
 them, newest first, read or unread."""
 import base64
 import binascii
-from datetime import datetime, timedelta
+import re
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -11,13 +12,18 @@ from backend.errors import APIError
 from backend.extensions import db
 from backend.models import SNSAccount, utcnow
 from backend.services.instagram.accounts import connected
-from backend.services.instagram.comments.models import SNSComment
+from backend.services.instagram.comments.models import MAX_ROW_ID, SNSComment
 
 SOURCES = ("webhook", "poll", "platform")
 # Meta's times have whole seconds and its clock is not ours.
 CLOCK_SKEW = timedelta(minutes=2)
 MUTABLE = ("text", "hidden", "like_count", "media_product_type", "username", "from_id",
            "media_id", "parent_id")
+# Text columns and the most each keeps of what Meta sends.
+TEXT_LIMITS = {"text": 10000, "username": 255, "media_product_type": 32}
+# NUL (PostgreSQL's text refuses it) and unpaired surrogates (not UTF-8): Meta's JSON may
+# carry either, and they are dropped rather than losing the comment.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 def is_own(account, username):
@@ -33,6 +39,7 @@ def store(account, item, source, seen_at=None):
     updates instead.
     """
     seen_at = seen_at or utcnow()
+    item = {**item, **{key: storable(item.get(key), limit) for key, limit in TEXT_LIMITS.items()}}
     row = _find(account.id, item["comment_id"])
     if row is None:
         own = is_own(account, item.get("username"))
@@ -42,6 +49,7 @@ def store(account, item, source, seen_at=None):
         row = SNSComment(account_id=account.id, comment_id=item["comment_id"],
                          timestamp=timestamp, own=own, source=source,
                          read_at=seen_at if own or old else None,
+                         deleted_at=None if source == "poll" else _parent_deleted(account, item),
                          **{k: item.get(k) for k in MUTABLE if item.get(k) is not None})
         try:
             with db.session.begin_nested():
@@ -62,9 +70,44 @@ def _find(account_id, comment_id):
         account_id=account_id, comment_id=comment_id)).scalar_one_or_none()
 
 
+def _parent_deleted(account, item):
+    """When a reply's top-level comment was deleted here: Meta deleted the reply with it, so
+    a late event about the reply must not bring it into the inbox."""
+    parent = item.get("parent_id") and _find(account.id, item["parent_id"])
+    return parent.deleted_at if parent else None
+
+
 def entry_of(account_id, comment_id):
-    """The inbox entry of one of the account's comments, or None."""
-    return _find(account_id, comment_id)
+    """The inbox entry of one of the account's comments, or None (also once deleted)."""
+    row = _find(account_id, comment_id)
+    return row if row is not None and row.deleted_at is None else None
+
+
+def mark_deleted(account, comment_id, now=None):
+    """A comment deleted at Instagram leaves the inbox with its replies, for every connection
+    of the Instagram account (it is gone for all of them). Its entry is kept as a marker,
+    written when there was none yet: Meta delivers events for about 36 hours, and one
+    processed after the delete must not bring the comment back."""
+    now = now or utcnow()
+    holders = db.session.execute(db.select(SNSAccount).where(
+        SNSAccount.platform == account.platform, SNSAccount.status != "disconnected",
+        SNSAccount.platform_user_id == account.platform_user_id)).scalars().all()
+    for holder in holders or [account]:
+        row, _created = store(holder, {"comment_id": comment_id}, "platform", now)
+        row.deleted_at = row.deleted_at or now
+        db.session.execute(
+            update(SNSComment).where(SNSComment.account_id == holder.id,
+                                     SNSComment.parent_id == comment_id,
+                                     SNSComment.deleted_at.is_(None))
+            .values(deleted_at=now).execution_options(synchronize_session=False))
+
+
+def storable(value, limit):
+    """Text as the database keeps it: no NUL or unpaired surrogate, at most `limit`
+    characters; None for anything else or when nothing is left."""
+    if not isinstance(value, str):
+        return None
+    return _UNSTORABLE.sub("", value)[:limit] or None
 
 
 def owned_accounts(user_id, account_id=None):
@@ -133,10 +176,12 @@ def decode_cursor(cursor):
     try:
         moment, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         moment, row_id = datetime.fromisoformat(moment), int(row_id)
-        if moment.tzinfo is None or not 0 < row_id < 2 ** 63:
+        if moment.tzinfo is None or not 0 < row_id < MAX_ROW_ID:
             raise ValueError(cursor)
-        return moment, row_id
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        # In UTC here, as the column holds it: a time at the edge of year 1 or 9999 that has
+        # no UTC equivalent is refused now (OverflowError), not by the database driver.
+        return moment.astimezone(timezone.utc), row_id
+    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
         raise APIError("The cursor `before` is not one this platform gave.",
                        code="validation_error", status=422,
                        details={"errors": [{"field": "before", "code": "invalid_cursor",

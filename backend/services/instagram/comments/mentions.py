@@ -11,7 +11,7 @@ from backend.models import SNSAccount, utcnow
 from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.comments import permissions
 from backend.services.instagram.comments.inbox import owned_accounts
-from backend.services.instagram.comments.models import SNSMention
+from backend.services.instagram.comments.models import MAX_ROW_ID, SNSMention
 from backend.services.instagram.core.clients import error_record
 from backend.services.instagram.graph import errors as graph
 from backend.services.instagram.graph.wire import parse_graph_time
@@ -97,7 +97,8 @@ def mark(user_id, body):
 
 
 def get_owned(user_id, mention_id):
-    mention = db.session.get(SNSMention, mention_id)
+    # An id past the column's range names no mention (and PostgreSQL would refuse it).
+    mention = db.session.get(SNSMention, mention_id) if 0 < mention_id < MAX_ROW_ID else None
     account = mention and db.session.get(SNSAccount, mention.account_id)
     if (account is None or account.user_id != user_id or account.status == "disconnected"):
         raise NotFound("No mention with this id.", code="mention_not_found")

@@ -5,6 +5,8 @@ from backend.models import SNSPost, TimestampMixin, UTCDateTime
 
 # None is SQL NULL (not the JSON text 'null'), so "IS NULL" finds rows set back to None.
 NULLABLE_JSON = db.JSON(none_as_null=True)
+# Row ids are db.Integer, 32 bits on PostgreSQL: a larger id (a tampered cursor) names no row.
+MAX_ROW_ID = 2 ** 31
 
 
 class LeasedMixin:

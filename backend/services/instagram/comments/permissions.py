@@ -40,6 +40,12 @@ def moderating(account, *, media=None, comment=None):
     try:
         with acting_as(account) as client:
             yield client
+    except graph.UserFixableError as exc:
+        # The error table's sentences (code 100: "a setting of this request") are about
+        # posts; Meta's own (redacted) words say what is wrong with a comment ("You cannot
+        # reply to a hidden comment"), as first comments keep them.
+        exc.user_message = f"Instagram refused it: {exc.message}"
+        raise
     except graph.NotFoundError as exc:
         details = {"meta_code": exc.code, "meta_subcode": exc.subcode,
                    "fbtrace_id": exc.fbtrace_id}

@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from backend.services.instagram.core.registry import RowId
 from backend.services.instagram.media.schemas import MediaListQuery, MediaPaging, MediaQuery
@@ -10,6 +10,8 @@ from backend.services.instagram.preflight.rules import check_comment
 
 INBOX_CURSOR = r"^[A-Za-z0-9_\-=]{1,200}$"
 MAX_IDS = 500
+# Instagram ids are digits (graph/wire.GRAPH_ID); anything else names no comment.
+InstagramId = Annotated[str, Field(pattern=r"^[0-9]{1,32}$")]
 
 
 def _comment_text(value):
@@ -44,9 +46,9 @@ class CommentPatch(Strict):
     """Change a comment's state: `hidden` at Instagram, `read` in your inbox."""
 
     account_id: RowId
-    hidden: bool | None = Field(None, description="true hides the comment on Instagram "
-                                                  "(only you and its author see it).")
-    read: bool | None = Field(None, description="Marks it read or unread in your inbox.")
+    hidden: StrictBool | None = Field(None, description="true hides the comment on Instagram "
+                                                        "(only you and its author see it).")
+    read: StrictBool | None = Field(None, description="Marks it read or unread in your inbox.")
 
     @model_validator(mode="after")
     def _something(self):
@@ -104,8 +106,7 @@ class Deleted(BaseModel):
 
 class InboxQuery(Strict):
     account_id: RowId | None = Field(None, description="Only this account's comments.")
-    media_id: str | None = Field(None, pattern=r"^[0-9]{1,32}$",
-                                 description="Only comments on this media.")
+    media_id: InstagramId | None = Field(None, description="Only comments on this media.")
     status: Literal["unread", "read", "all"] = "all"
     include_own: bool = Field(False, description="Also the account's own comments (its "
                                                  "replies, its first comments).")
@@ -142,11 +143,11 @@ class InboxPage(BaseModel):
 class MarkRead(Strict):
     """Mark inbox entries read (or unread): the ones named, or all matching the filters."""
 
-    comment_ids: list[str] | None = Field(None, max_length=MAX_IDS)
-    all: bool = False
+    comment_ids: list[InstagramId] | None = Field(None, max_length=MAX_IDS)
+    all: StrictBool = False
     account_id: RowId | None = None
-    media_id: str | None = Field(None, pattern=r"^[0-9]{1,32}$")
-    read: bool = True
+    media_id: InstagramId | None = None
+    read: StrictBool = True
 
     @model_validator(mode="after")
     def _which(self):
@@ -196,9 +197,9 @@ class MentionReply(Strict):
 
 class MentionMarkRead(Strict):
     mention_ids: list[RowId] | None = Field(None, max_length=MAX_IDS)
-    all: bool = False
+    all: StrictBool = False
     account_id: RowId | None = None
-    read: bool = True
+    read: StrictBool = True
 
     @model_validator(mode="after")
     def _which(self):

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from typing import Any, Iterable
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 _PREFIX = "sha256="
+_HEADER = re.compile(r"sha256=[0-9a-f]{64}")
 
 
 def signature_of(body: bytes, secret: str) -> str:
@@ -15,15 +17,16 @@ def signature_of(body: bytes, secret: str) -> str:
 
 
 def signature_is_valid(body: bytes, header: str | None, secrets: Iterable[str | None]) -> bool:
-    """True when `header` is the HMAC-SHA256 of the raw `body` under one of `secrets`.
+    """True when `header` is `sha256=` and the lowercase hex HMAC-SHA256 of the raw `body`
+    under one of `secrets`, exactly as Meta sends it (no other case, no spaces).
 
     The body is hashed exactly as received (Meta signs its escaped-unicode JSON); every
     secret is compared in constant time, and all of them are tried, so the time taken does
     not say which one (or whether any) came close.
     """
-    if not header or not header.startswith(_PREFIX) or not body:
+    if not header or not _HEADER.fullmatch(header) or not body:
         return False
-    given = header[len(_PREFIX):].strip().lower().encode()
+    given = header[len(_PREFIX):].encode()
     valid = False
     for secret in secrets:
         if secret:

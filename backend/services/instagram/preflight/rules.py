@@ -18,6 +18,9 @@ _MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9._]+)")
 _USERNAME = re.compile(r"[A-Za-z0-9._]{1,30}")
 _NUMERIC = re.compile(r"[0-9]+")
 _MEDIA_KEYS = ("image_url", "video_url", "upload_token")
+# What no comment can carry: NUL (PostgreSQL's text refuses it) and unpaired UTF-16 surrogates
+# (not UTF-8, so neither sent to Meta nor stored).
+_UNSENDABLE = re.compile(r"[\x00\ud800-\udfff]")
 _MEDIA_KIND = {"image_url": "image", "video_url": "video"}
 
 # Fields each container type accepts (contract 2.1); anything else given is ignored by Meta.
@@ -145,8 +148,12 @@ def _limits(text: str, field: str, noun: str, note: str = "") -> list[Problem]:
 
 
 def check_comment(text, field: str = "message") -> list[Problem]:
-    """A comment's text: some text, within the limits of a caption."""
+    """A comment's text: some text Instagram can receive and the platform can store, within
+    the limits of a caption."""
     problems = _wrong_type(text, str, field, "text")
+    if not problems and _UNSENDABLE.search(text):
+        problems = [Problem(field, "comment_invalid_character", "The comment contains a NUL "
+                            "character or an unpaired surrogate, which Instagram cannot take.")]
     if not problems and not text.strip():
         problems = [Problem(field, "comment_empty", "The comment has no text.")]
     return problems or _limits(text, field, "comment")

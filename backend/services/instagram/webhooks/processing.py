@@ -6,17 +6,19 @@ from sqlalchemy import or_
 
 from backend.extensions import db, scheduler
 from backend.models import SNSAccount, SNSPost, utcnow
+from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.comments import feeds, inbox, mentions
 from backend.services.instagram.core.row_jobs import work_on_rows
 from backend.services.instagram.core.runtime import runtime
+from backend.services.instagram.graph import errors as graph
 from backend.services.instagram.graph.insights_catalogue import STORY
 from backend.services.instagram.insights.store import save_media_snapshot
 from backend.services.instagram.webhooks.models import SNSWebhookEvent
 
 log = logging.getLogger(__name__)
 JOB = "instagram_webhook_events"
-MAX_TEXT = 10000
 METRIC = re.compile(r"[a-z_]{1,64}")
+STORY_CHECK_FIELDS = "id,media_product_type"
 
 
 def process_events(app):
@@ -32,6 +34,14 @@ def kick():
     """Process the events just stored now, in this process's scheduler; a burst of
     deliveries replaces the one pending run instead of queueing one each."""
     scheduler.run_once_at("instagram_webhook_events_now", process_events, utcnow())
+
+
+class Ignored(Exception):
+    """A well-formed event this platform does not keep; `reason` is its outcome."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
 
 
 def _process(event, lease):
@@ -50,7 +60,10 @@ def _process(event, lease):
     outcome = None
     for account in accounts:
         lease.ensure()
-        outcome = handler(account, value, event)
+        try:
+            outcome = handler(account, value, event)
+        except Ignored as ignored:
+            return _finish(event, "ignored", ignored.reason)
         if outcome is None:
             return _finish(event, "ignored", "malformed")
         feeds.feed_of(account).last_event_at = utcnow()
@@ -70,11 +83,11 @@ def _comment(account, value, event):
     comment_id, media_id = _id(value.get("id")), _id(media.get("id"))
     if comment_id is None or not isinstance(value.get("text"), str):
         return None
+    # inbox.store keeps of the texts what a database can (no NUL, bounded lengths).
     _row, created = inbox.store(account, {
-        "comment_id": comment_id, "text": _clean(value["text"], MAX_TEXT),
-        "timestamp": event.entry_time, "username": _clean(author.get("username"), 255),
-        "from_id": _id(author.get("id")), "media_id": media_id,
-        "media_product_type": _clean(media.get("media_product_type"), 32),
+        "comment_id": comment_id, "text": value["text"], "timestamp": event.entry_time,
+        "username": author.get("username"), "from_id": _id(author.get("id")),
+        "media_id": media_id, "media_product_type": media.get("media_product_type"),
         "parent_id": _id(value.get("parent_id"))}, "webhook")
     return "stored" if created else "updated"
 
@@ -100,11 +113,28 @@ def _story_insights(account, value, event):
             and 0 <= number < 2 ** 53]
     if media_id is None:
         return None
-    post_id = db.session.execute(db.select(SNSPost.id).where(
+    post = db.session.execute(db.select(SNSPost).where(
         SNSPost.account_id == account.id, SNSPost.platform_post_id == media_id)).scalar()
-    save_media_snapshot(account.id, media_id, post_id, STORY, rows, event.entry_time)
+    if not _is_story_of(account, media_id, post):
+        raise Ignored("not_a_story_of_the_account")
+    save_media_snapshot(account.id, media_id, post and post.id, STORY, rows, event.entry_time)
     db.session.commit()
     return "stored" if rows else "below_threshold"
+
+
+def _is_story_of(account, media_id, post):
+    """Whether the media is one of the account's stories: a post published here says so by
+    its type; any other is asked of Meta as the account (another account's media does not
+    exist for it). Meta failing otherwise raises: the row job retries the event, a bounded
+    number of times."""
+    if post is not None:
+        return post.post_type == "story"
+    try:
+        with acting_as(account) as client:
+            media = client.get_media(media_id, STORY_CHECK_FIELDS)
+    except (graph.NotFoundError, graph.UserFixableError):
+        return False
+    return media.get("media_product_type") == STORY
 
 
 HANDLERS = {"comments": _comment, "live_comments": _comment, "mentions": _mention,
@@ -117,13 +147,6 @@ def _id(value):
         return None
     text = str(value)
     return text if text.isdigit() and len(text) <= 64 else None
-
-
-def _clean(value, limit):
-    """Text from an event as a database keeps it: no NUL characters, at most `limit`."""
-    if not isinstance(value, str):
-        return None
-    return value.replace("\x00", "")[:limit] or None
 
 
 def _give_up(event_id, exc):

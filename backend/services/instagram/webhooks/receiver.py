@@ -20,6 +20,7 @@ from backend.services.instagram.webhooks.models import SNSWebhookEvent
 
 log = logging.getLogger(__name__)
 MAX_ID = 64
+MAX_DEPTH = 32
 KEYS_PER_QUERY = 500  # bound parameters per IN (old SQLite builds allow 999)
 NAME = re.compile(r"[a-z_]{1,32}")
 # Meta's `time` is unix seconds; anything outside these years is not a time.
@@ -72,6 +73,10 @@ def parse(body):
         payload = json.loads(body, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         raise _invalid("The body is not JSON.") from None
+    if _too_deep(payload):
+        # Python parses up to about 1,000 levels, but a value that deep, once stored, fails
+        # wherever the job walks it; Meta's envelope is a few levels deep.
+        raise _invalid(f"The body nests lists and objects deeper than {MAX_DEPTH} levels.")
     if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
         raise _invalid("The body is not a webhook envelope: {\"object\", \"entry\": [...]}.")
     kind = payload.get("object")
@@ -112,6 +117,19 @@ def _event(kind, entry_id, moment, change):
     return {"event_key": hashlib.sha256(canonical).hexdigest(), "object": kind,
             "entry_id": entry_id, "entry_time": moment, "field": field, "value": value,
             "status": "pending"}
+
+
+def _too_deep(payload):
+    """Whether lists and objects nest deeper than MAX_DEPTH (walked without recursion)."""
+    stack = [(payload, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, (dict, list)):
+            if level > MAX_DEPTH:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, level + 1) for child in children)
+    return False
 
 
 def _entry_id(entry):
