@@ -20,14 +20,12 @@ from backend.extensions import db
 from backend.sandbox.core.server import start_sandbox
 from backend.services.instagram.comments.models import SNSComment
 from backend.services.instagram.webhooks.processing import process_events
-from tests.conftest import Live, make_app, register_and_login
+from tests.conftest import Live, authorize, make_app, register_and_login
 
 
 def connect(live, sandbox):
     headers = register_and_login(live.http, live.url, "bench@example.com")
-    url = live.http.post(live.api("/oauth/authorize"), json={"login": "instagram"},
-                         headers=headers).json()["authorize_url"]
-    callback = requests.get(url, allow_redirects=False).headers["Location"]
+    callback, _state = authorize(live, headers)
     live.http.get(callback, headers={"Accept": "application/json"}).raise_for_status()
     requests.post(f"{sandbox.url}/_sandbox/webhooks",
                   json={"callback_url": live.api("/webhooks")}).raise_for_status()
