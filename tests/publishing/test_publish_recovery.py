@@ -11,7 +11,7 @@ from backend.services.instagram.graph import errors as graph
 from backend.services.instagram.graph.client import InstagramAPI
 from backend.services.instagram.preflight.validator import item_plan, media_sources
 from backend.services.instagram.publishing.jobs import due_posts
-from backend.services.instagram.publishing.state_machine import _on_error
+from backend.services.instagram.publishing.waits import on_error
 from tests.conftest import authorize
 
 
@@ -48,8 +48,8 @@ def test_network_failure_while_publishing_waits_instead_of_failing(app):
     """Nothing reached Meta (connection refused): safe to try again, never a failed post."""
     with app.app_context():
         post = _post("publishing")
-        _on_error(post, graph.NetworkError("connection refused", ambiguous=False),
-                  runtime().settings)
+        on_error(post, graph.NetworkError("connection refused", ambiguous=False),
+                 runtime().settings)
         assert post.status == "publishing" and post.next_check_at is not None
 
 

@@ -11,8 +11,8 @@ from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.publishing import scheduling, timers
 from backend.services.instagram.publishing.gate import grace_of
 from backend.services.instagram.publishing.state_machine import (ACTIVE, WAITING, advance,
-                                                                 finish_permalink, mark_missed,
-                                                                 stop_with_internal_error)
+                                                                 finish_permalink)
+from backend.services.instagram.publishing.waits import mark_missed, stop_with_internal_error
 
 log = logging.getLogger(__name__)
 
