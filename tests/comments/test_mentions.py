@@ -115,5 +115,6 @@ def test_mentions_are_private(open_desk, app):
 def test_ids_past_the_tables_range_and_loose_booleans_are_refused(
         desk, method, path, kwargs, status):
     response = desk.call(method, path, **kwargs)
-    # A path id past the table's range names no row: the registry answers 404 before the view.
-    error_of(response, status, "validation_error" if status == 422 else "not_found")
+    # A path id past the table's range names no row: the registry answers the view's 404
+    # before the database sees it.
+    error_of(response, status, "validation_error" if status == 422 else "mention_not_found")

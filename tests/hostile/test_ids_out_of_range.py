@@ -85,11 +85,13 @@ def test_every_integer_input_out_of_range_is_404_or_422(app, client, auth_header
     assert len(tried) >= 14
 
 
-@pytest.mark.parametrize("url", ["/posts/9223372036854775808/status",
-                                 "/accounts/2147483648/status", "/9223372036854775808/insights"])
-def test_issue_examples(client, auth_headers, url):
+@pytest.mark.parametrize("url,code", [("/posts/9223372036854775808/status", "post_not_found"),
+                                      ("/accounts/2147483648/status", "account_not_found"),
+                                      ("/9223372036854775808/insights", "post_not_found")])
+def test_issue_examples(client, auth_headers, url, code):
+    # Past the range is answered as an unknown id in range is: same status, same code.
     response = client.get("/api/sns/instagram" + url, headers=auth_headers())
-    assert_envelope(response, 404)
+    assert assert_envelope(response, 404)["code"] == code
 
 
 def test_largest_id_is_still_an_ordinary_unknown_id(client, auth_headers):

@@ -16,7 +16,7 @@ REF = "#/components/schemas/{model}"
 # A row id in a body or query: outside the database's integer range it names no row, and
 # binding it would make the driver raise; refused with the other validation errors.
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
-# Path ids the same way, answered 404 as an unknown id is. Checked in the view wrapper rather
+# Path ids the same way, answered 404 as an unknown id is (`<thing>_not_found`). Checked in the view wrapper rather
 # than with werkzeug's int(max=...): a failed conversion there still counts the path as
 # matched for the other rules' methods, so PATCH /drafts/<too big> would answer 405.
 _INT_PATH = re.compile(r"<int:([a-zA-Z_]+)>")
@@ -62,8 +62,10 @@ class Registry:
                     # Who asks comes before what is asked: no JWT is a 401, never a 422.
                     # The limiter's key function decoded it already; it is not decoded twice.
                     require_jwt()
-                if not all(1 <= kwargs[name] <= MAX_ID for name in ids):
-                    raise NotFound("No such endpoint or resource.")
+                for name in ids:
+                    if not 1 <= kwargs[name] <= MAX_ID:
+                        thing = name.removesuffix("_id")  # post_id -> post_not_found
+                        raise NotFound(f"No {thing} with this id.", code=f"{thing}_not_found")
                 if endpoint.query is not None:
                     kwargs["query"] = validate(endpoint.query, request.args.to_dict(), "query")
                 if endpoint.body is not None:
