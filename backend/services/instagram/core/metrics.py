@@ -16,6 +16,7 @@ from prometheus_client.core import GaugeMetricFamily
 GRAPH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 # From a request to Meta's answer for an image, up to Meta's processing of a long reel.
 PUBLISH_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600)
+TOKEN_REFRESH_OUTCOMES = ("refreshed", "failed", "needs_reauth", "token_changed")
 JOB_ROW_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 _lock = threading.Lock()
@@ -47,6 +48,10 @@ class InstagramMetrics:
         self.token_refresh = Counter(
             "instagram_token_refresh_total", "Token refresh attempts by outcome",
             ["outcome"], **opts)
+        # Served at 0 from the start: an alert comparing failures with successes must see a
+        # success series even when no refresh has succeeded (docs/prometheus/alerts.yml).
+        for outcome in TOKEN_REFRESH_OUTCOMES:
+            self.token_refresh.labels(outcome)
         self.posts = Counter(
             "instagram_posts_finished_total", "Posts that reached a final state",
             ["post_type", "outcome"], **opts)
