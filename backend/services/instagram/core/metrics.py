@@ -134,18 +134,29 @@ class BreakerCollector:
         yield family
 
 
+def due_since(post):
+    """When a post was due: its publish_at when scheduled, else its request (created_at).
+    A scheduled post waits for its time on purpose; that wait is not publishing time."""
+    return post.publish_at or post.created_at
+
+
 def observe_finished_post(post):
     """Count a post that reached published, failed or expired (and time a publication)."""
     metrics = instagram_metrics()
     metrics.posts.labels(post.post_type, post.status).inc()
-    if post.status == "published" and post.published_at and post.created_at:
+    due = due_since(post)
+    if post.status == "published" and post.published_at and due:
         metrics.publish_seconds.labels(post.post_type).observe(
-            max(0.0, (post.published_at - post.created_at).total_seconds()))
+            max(0.0, (post.published_at - due).total_seconds()))
 
 
 class WaitingPostsCollector:
-    """Posts not yet final, by status, and the age of the oldest: read from the database
-    when scraped, so "posts stuck" is one number whichever worker answers."""
+    """Posts not yet final, by status, and how long the longest-waiting one has been due:
+    read from the database when scraped, so "posts stuck" is one number whichever worker answers.
+
+    Age counts from when a post was due (see due_since): a scheduled reel whose containers
+    are made an hour ahead of its time is 0 until that time comes.
+    """
 
     def __init__(self, app, waiting):
         self.app = app
@@ -158,23 +169,25 @@ class WaitingPostsCollector:
         count = GaugeMetricFamily("instagram_posts_waiting",
                                   "Posts not yet published, failed or expired", labels=["status"])
         oldest = GaugeMetricFamily("instagram_post_oldest_waiting_seconds",
-                                   "Age of the oldest post not yet final (0 when none)")
+                                   "Longest time a post not yet final has been due (0 when "
+                                   "none; a scheduled post is due at its publish_at)")
+        due = db.func.coalesce(SNSPost.publish_at, SNSPost.created_at)
         try:
             with self.app.app_context():
                 rows = db.session.execute(
-                    db.select(SNSPost.status, db.func.count(SNSPost.id),
-                              db.func.min(SNSPost.created_at))
+                    db.select(SNSPost.status, db.func.count(SNSPost.id), db.func.min(due))
                     .where(SNSPost.status.in_(WAITING)).group_by(SNSPost.status)).all()
         except Exception:  # a scrape must answer even when the database does not
             return
         first = None
-        found = {status: (n, created) for status, n, created in rows}
+        found = {status: (n, since) for status, n, since in rows}
         for status in WAITING:
-            n, created = found.get(status, (0, None))
+            n, since = found.get(status, (0, None))
             count.add_metric([status], n)
-            if created is not None:
-                created = created if created.tzinfo else created.replace(tzinfo=timezone.utc)
-                first = created if first is None else min(first, created)
-        oldest.add_metric([], 0.0 if first is None else (utcnow() - first).total_seconds())
+            if since is not None:
+                since = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+                first = since if first is None else min(first, since)
+        oldest.add_metric([], 0.0 if first is None else max(
+            0.0, (utcnow() - first).total_seconds()))
         yield count
         yield oldest
