@@ -10,12 +10,17 @@ from __future__ import annotations
 import threading
 from datetime import timezone
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
+
+from backend.services.instagram.graph.usage import APP_ACCOUNT
 
 GRAPH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 # From a request to Meta's answer for an image, up to Meta's processing of a long reel.
 PUBLISH_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600)
+# Per-account usage series shown at most (the highest readings): one per account would grow
+# with every account connected.
+USAGE_ACCOUNTS_SHOWN = 50
 TOKEN_REFRESH_OUTCOMES = ("refreshed", "failed", "needs_reauth", "token_changed")
 JOB_ROW_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -40,11 +45,6 @@ class InstagramMetrics:
         self.graph_retries = Counter(
             "instagram_graph_retries_total", "Attempts to Meta that repeated a failed one",
             ["method", "endpoint"], **opts)
-        # The newest reading wins across workers: Meta reports one budget, not one per worker.
-        self.usage_percent = Gauge(
-            "instagram_graph_usage_percent", "Latest share of Meta's hourly budget used "
-            "(account=\"app\": X-App-Usage; else X-Business-Use-Case-Usage)",
-            ["host", "account"], multiprocess_mode="mostrecent", **opts)
         self.token_refresh = Counter(
             "instagram_token_refresh_total", "Token refresh attempts by outcome",
             ["outcome"], **opts)
@@ -104,12 +104,38 @@ class GraphCallObserver:
         if not record.ok:
             m.graph_errors.labels(record.error_category, str(record.error_code or ""),
                                   str(record.error_subcode or "")).inc()
-        usage = record.usage
-        if usage is not None:
-            if usage.app:
-                m.usage_percent.labels(record.host, "app").set(max(usage.app.values()))
-            for account, entry in usage.accounts.items():
-                m.usage_percent.labels(record.host, account).set(entry["percent"])
+
+
+class UsageCollector:
+    """instagram_graph_usage_percent, read when scraped from the readings the guards act on
+    (shared by every worker through Redis, else this process's): a reading older than the
+    tracker's max_age (10 minutes) is gone, as the guards ignore it, and of the accounts
+    only the `limit` nearest their budget are shown, so the series do not grow with them."""
+
+    def __init__(self, tracker, limit=USAGE_ACCOUNTS_SHOWN):
+        self.tracker, self.limit = tracker, limit
+
+    def collect(self):
+        family = GaugeMetricFamily(
+            "instagram_graph_usage_percent", "Share of Meta's hourly budget used, by the "
+            "latest reading of the last 10 minutes (account=\"app\": X-App-Usage; else "
+            "X-Business-Use-Case-Usage; the accounts nearest their budget)",
+            labels=["host", "account"])
+        try:
+            readings = self.tracker.fresh()
+        except Exception:  # a scrape must answer even if the readings cannot be read
+            readings = {}
+        apps, accounts = [], []
+        for key, usage in readings.items():
+            host, _, account = key.rpartition("|")
+            if account == APP_ACCOUNT and usage.app:
+                apps.append((host, account, max(usage.app.values())))
+            elif account in usage.accounts:
+                accounts.append((host, account, usage.accounts[account]["percent"]))
+        accounts.sort(key=lambda reading: -reading[2])
+        for host, account, percent in sorted(apps) + accounts[:self.limit]:
+            family.add_metric([host, account], percent)
+        yield family
 
 
 class BreakerCollector:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from typing import Any, Callable
@@ -21,6 +22,7 @@ from typing import Any, Callable
 log = logging.getLogger(__name__)
 
 Change = Callable[[Any], "tuple[Any, Any]"]
+_GLOB = re.compile(r"([*?\[\]\\])")  # characters with a meaning in a Redis MATCH pattern
 
 
 class LocalStore:
@@ -56,6 +58,12 @@ class LocalStore:
             else:
                 self._data[key] = (new, None if ttl is None else self._clock() + ttl)
             return result
+
+    def scan(self, prefix: str) -> dict[str, Any]:
+        """Every live record whose key starts with `prefix` (scrapes read these)."""
+        with self._lock:
+            return {k: v for k in list(self._data) if k.startswith(prefix)
+                    for v in [self._read(k)] if v is not None}
 
     def ping(self) -> bool:
         return True
@@ -149,6 +157,25 @@ class RedisStore:
             return self.fallback.update(key, change, ttl)
         self._recovered()
         return outcome[0]
+
+    def scan(self, prefix: str, batch: int = 500) -> dict[str, Any]:
+        """Every record whose key starts with `prefix`: SCAN, then MGET in batches."""
+        if self.degraded:
+            return self.fallback.scan(prefix)
+        pattern = _GLOB.sub(r"\\\1", self.prefix + prefix) + "*"
+        found: dict[str, Any] = {}
+        try:
+            names = list(self.client.scan_iter(match=pattern, count=1000))
+            for start in range(0, len(names), batch):
+                chunk = names[start:start + batch]
+                for name, raw in zip(chunk, self.client.mget(chunk)):
+                    if raw is not None:
+                        found[name.decode()[len(self.prefix):]] = json.loads(raw)
+        except self._errors as exc:
+            self._failed(exc)
+            return self.fallback.scan(prefix)
+        self._recovered()
+        return found
 
     def ping(self) -> bool:
         """True when Redis answers now (readiness asks this)."""
