@@ -5,6 +5,7 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
+from backend.config import log_format, log_level
 # The integration's client owns the one redaction (it runs without the platform too).
 from backend.services.instagram.graph.redaction import (RedactingFormatter,
                                                         install_record_redaction, redact)
@@ -37,7 +38,6 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 # Noisy libraries: urllib3 logs full URLs; APScheduler logs two INFO lines per job run
 # (the platform's scheduler logs its own, named, at DEBUG unless something happened).
 QUIET = {"urllib3": logging.WARNING, "apscheduler": logging.WARNING}
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # A message is one line: a decoded %0A in a path must not start a forged line, nor a
 # terminal escape rewrite one. Colours (werkzeug's) are dropped; other controls escaped.
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
@@ -65,22 +65,10 @@ class TextFormatter(RedactingFormatter):
 
 def choose_format(name, stream=None):
     """"json" or "text": `auto` means text on a terminal, JSON otherwise (files, collectors)."""
-    name = (name or "auto").lower()
+    name = log_format(name)
     if name == "auto":
         stream = stream or sys.stderr
         return "text" if getattr(stream, "isatty", lambda: False)() else "json"
-    if name not in ("json", "text"):
-        raise ValueError(f"LOG_FORMAT must be json, text or auto, not {name!r}")
-    return name
-
-
-def level_name(value):
-    """A level name in any case (WARN for WARNING); ValueError naming LOG_LEVEL otherwise."""
-    name = str(value or "INFO").strip().upper()
-    name = {"WARN": "WARNING", "FATAL": "CRITICAL"}.get(name, name)
-    if name not in LEVELS:
-        raise ValueError(f"LOG_LEVEL must be one of {', '.join(LEVELS)} (any case), "
-                         f"not {value!r}")
     return name
 
 
@@ -103,6 +91,6 @@ def configure_logging(level="INFO", fmt="auto"):
         handler.addFilter(RequestContextFilter())
         root.addHandler(handler)
     handler.setFormatter(formatter(fmt, handler.stream))
-    root.setLevel(level_name(level))
+    root.setLevel(log_level(level))
     for name, quiet in QUIET.items():
         logging.getLogger(name).setLevel(quiet)

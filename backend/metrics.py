@@ -19,6 +19,7 @@ from prometheus_client import (REGISTRY, CollectorRegistry, Counter, Histogram,
                                disable_created_metrics, multiprocess)
 from prometheus_client.exposition import choose_encoder
 
+from backend.config import SettingsError
 from backend.errors import error_response
 
 log = logging.getLogger(__name__)
@@ -142,8 +143,8 @@ def parse_networks(text):
             try:
                 networks.append(ipaddress.ip_network(part, strict=False))
             except ValueError:
-                raise ValueError(f"METRICS_ALLOW_FROM: {part!r} is not an address or "
-                                 "network") from None
+                raise SettingsError(f"invalid settings: METRICS_ALLOW_FROM: {part!r} is not "
+                                    "an address or network") from None
     return tuple(networks)
 
 

@@ -10,7 +10,8 @@ import pytest
 from gunicorn.config import Config
 
 from backend.gunicorn_logging import PlatformLogger
-from backend.logging_setup import RequestContextFilter, formatter, level_name
+from backend.config import log_level
+from backend.logging_setup import RequestContextFilter, formatter
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def test_tracebacks_stay_readable_in_text(lines):
 @pytest.mark.parametrize("given, level", [("debug", "DEBUG"), ("warn", "WARNING"),
                                           ("Info", "INFO"), (" ERROR ", "ERROR")])
 def test_log_levels_in_any_case(given, level):
-    assert level_name(given) == level
+    assert log_level(given) == level
 
 
 def access(logger, uri, headers=(), response_headers=()):
