@@ -7,7 +7,8 @@ is read with `get` and changed with `update(key, change, ttl)`, where `change(ol
 `(new, result)` and runs atomically (a lock here; WATCH/MULTI in Redis, retried on conflict).
 
 A Redis outage must not take the API down: `RedisStore` then serves from a process-local
-store, says so once in the log and to `on_error`, and tries Redis again after `retry_after`
+store, says so in the log once when the outage starts and once when it ends (not at each
+retry), tells `on_error` of every failed call, and tries Redis again every `retry_after`
 seconds. While degraded each process guards on its own, as without Redis.
 """
 from __future__ import annotations
@@ -84,6 +85,7 @@ class RedisStore:
         self.retry_after, self.on_error, self._clock = retry_after, on_error, clock
         self.fallback = LocalStore()
         self._down_until = 0.0
+        self._outage_since = None  # set while an outage lasts: it is said once, not per retry
         self._state_lock = threading.Lock()
 
     @classmethod
@@ -101,20 +103,26 @@ class RedisStore:
 
     def _failed(self, exc: BaseException) -> None:
         with self._state_lock:
-            first = not self.degraded
-            self._down_until = self._clock() + self.retry_after
+            now = self._clock()
+            first = self._outage_since is None
+            if first:
+                self._outage_since = now
+            self._down_until = now + self.retry_after
         if first:
             log.warning("shared state: Redis unavailable (%s); this process guards on its own "
-                        "until it is back", type(exc).__name__)
+                        "until it is back (tried again every %g s; said once)",
+                        type(exc).__name__, self.retry_after)
         if self.on_error is not None:
             self.on_error(type(exc).__name__)
 
     def _recovered(self) -> None:
-        if self._down_until:
-            with self._state_lock:
-                was, self._down_until = self._down_until, 0.0
-            if was:
-                log.warning("shared state: Redis is back; workers share their guards again")
+        if self._outage_since is None:
+            return
+        with self._state_lock:
+            since, self._outage_since, self._down_until = self._outage_since, None, 0.0
+        if since is not None:
+            log.warning("shared state: Redis is back after %.0f s; workers share their guards "
+                        "again", self._clock() - since)
 
     def get(self, key: str) -> Any:
         return self.get_many([key])[0]
