@@ -2,19 +2,29 @@
 
 It turns on Prometheus multiprocess mode, so a scrape of any worker answers the sum of all
 of them: PROMETHEUS_MULTIPROC_DIR is set here, before the app (and prometheus-client) is
-loaded, even with --preload; it is emptied when the server starts, and a dead worker's live
-gauges are dropped. The scheduler needs nothing here: with --preload it moves from the
-master to each worker at fork (backend/scheduler.py).
+loaded, even with --preload; it is emptied when the server starts, a dead worker's live
+gauges are dropped, and a directory made here is removed when the server stops. gunicorn's
+own lines (its error log and, with --access-logfile, its access log) are written in the
+platform's format, scrubbed of secrets (backend/gunicorn_logging.py). The scheduler needs
+nothing here: with --preload it moves from the master to each worker at fork
+(backend/scheduler.py).
 """
 import os
 import shutil
 import tempfile
 
+from dotenv import load_dotenv
+
+load_dotenv()  # LOG_FORMAT and friends, as backend/wsgi.py reads them for the app
+# Remembered in the environment, which outlives a reload (HUP re-reads this file).
+MADE_HERE = "PLATFORM_METRICS_DIR_MADE_BY_GUNICORN_CONF"
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="platform-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ[MADE_HERE] = tempfile.mkdtemp(
+        prefix="platform-metrics-")
 
 # Video uploads take a while; calls to Meta are bounded by their own timeouts.
 timeout = 120
+logger_class = "backend.gunicorn_logging.PlatformLogger"
 
 
 def on_starting(server):
@@ -33,3 +43,10 @@ def on_starting(server):
 def child_exit(server, worker):
     from prometheus_client import multiprocess
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    # A directory made here goes with the server; one the operator set is theirs to keep.
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path and os.environ.get(MADE_HERE) == path:
+        shutil.rmtree(path, ignore_errors=True)

@@ -167,7 +167,8 @@ def run(args):
 
     from werkzeug.serving import make_server
 
-    from backend.app import create_app, start_background_jobs, upgrade_database
+    from backend.app import (SETTINGS_ERRORS, create_app, start_background_jobs,
+                             upgrade_database)
     platform = None
     try:
         # Bound before the app exists: a busy port fails at once, and with --port 0 the
@@ -177,7 +178,10 @@ def run(args):
                                                    fd=fd))
         platform_url = f"http://{host}:{platform.port}"
         os.environ.setdefault("PUBLIC_BASE_URL", platform_url)
-        app = create_app()
+        try:
+            app = create_app()
+        except SETTINGS_ERRORS as exc:
+            raise StartError(str(exc)) from None
         platform.app = app
         upgrade_database(app)
         state_file = None

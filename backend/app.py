@@ -7,12 +7,18 @@ from pathlib import Path
 from flask import Flask
 
 from backend import auth, errors, health, home, metrics, notifications, request_log
-from backend.config import host_settings
+from backend.config import SettingsError, host_settings
+from backend.config import check as check_settings
 from backend.extensions import db, jwt, limiter, migrate, scheduler
 from backend.inputs import SafeJSONProvider
 from backend.logging_setup import configure_logging
+from backend.services.instagram.accounts.crypto import TokenKeyError
+from backend.services.instagram.settings import SettingsError as InstagramSettingsError
 
 log = logging.getLogger(__name__)
+
+# What a setting the platform cannot use raises at start-up; each message names the variable.
+SETTINGS_ERRORS = (SettingsError, InstagramSettingsError, TokenKeyError)
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 
@@ -26,6 +32,7 @@ def create_app(config=None):
     app.json = SafeJSONProvider(app)  # request bodies nested too deep are a 400, not a 500
     app.config.from_mapping({k: v for k, v in host_settings().items() if v is not None})
     app.config.update(config)
+    check_settings(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     configure_logging(app.config.get("LOG_LEVEL", "INFO"), app.config.get("LOG_FORMAT"))
     _default_database(app)

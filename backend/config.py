@@ -1,66 +1,154 @@
-"""Host platform settings read from the environment (and .env); no Flask imports."""
+"""Host platform settings read from the environment (and .env); no Flask imports.
+
+A value that cannot be used fails start-up with SettingsError naming the variable, as the
+Instagram integration's settings do (the values of URLs, which may hold passwords, are
+never echoed).
+"""
 import os
 from datetime import timedelta
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("json", "text", "auto")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+class SettingsError(ValueError):
+    """A host setting has a value the platform cannot use; the message names the variable."""
 
 
 def env_bool(name, default=False, environ=None):
-    """Read a boolean environment variable ("1", "true", "yes", "on" are true)."""
+    """Read a boolean environment variable: 1/0, true/false, yes/no, on/off (any case)."""
     value = (environ if environ is not None else os.environ).get(name)
     if value is None or value.strip() == "":
         return default
-    return value.strip().lower() in TRUE_WORDS
+    word = value.strip().lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise SettingsError(f"{name}: must be one of 1/0, true/false, yes/no, on/off "
+                            f"(got {value!r})")
+    return word in TRUE_WORDS
 
 
-def env_int(name, default, environ=None):
+def env_int(name, default, environ=None, minimum=1):
     """Read an integer environment variable, falling back to the default when unset."""
     value = (environ if environ is not None else os.environ).get(name)
     if value is None or value.strip() == "":
         return default
-    return int(value)
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise SettingsError(f"{name}: must be an integer (got {value!r})") from None
+    if number < minimum:
+        raise SettingsError(f"{name}: must be at least {minimum} (got {number})")
+    return number
+
+
+def log_level(value, name="LOG_LEVEL"):
+    """A level name in any case (WARN for WARNING, FATAL for CRITICAL)."""
+    level = str(value or "INFO").strip().upper()
+    level = {"WARN": "WARNING", "FATAL": "CRITICAL"}.get(level, level)
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"{name}: must be one of {', '.join(LOG_LEVELS)} in any case "
+                            f"(got {value!r})")
+    return level
+
+
+def log_format(value, name="LOG_FORMAT"):
+    fmt = str(value or "auto").strip().lower()
+    if fmt not in LOG_FORMATS:
+        raise SettingsError(f"{name}: must be json, text or auto (got {value!r})")
+    return fmt
+
+
+def redis_url(value, name="REDIS_URL"):
+    """A Redis URL as redis-py reads it; `host:port` alone is refused, not guessed."""
+    if value and not str(value).startswith(REDIS_SCHEMES):
+        raise SettingsError(f"{name}: must be a URL starting with redis://, rediss:// or "
+                            "unix://, e.g. redis://localhost:6379/0 (its value is not shown: "
+                            "it may hold a password)")
+    return value or None
+
+
+def storage_uri(value, name="RATELIMIT_STORAGE_URI"):
+    if value and "://" not in str(value):
+        raise SettingsError(f"{name}: must be a storage URL such as redis://localhost:6379/0 "
+                            "or memory:// (its value is not shown: it may hold a password)")
+    return value or None
+
+
+# Settings that may also come from create_app's `config` argument: checked there too.
+CHECKED = {"LOG_LEVEL": log_level, "LOG_FORMAT": log_format, "REDIS_URL": redis_url,
+           "RATELIMIT_STORAGE_URI": storage_uri}
+
+
+def check(config):
+    """Normalise the CHECKED settings of `config` in place; one SettingsError naming every
+    unusable one."""
+    problems = []
+    for key, parse in CHECKED.items():
+        if key in config:
+            try:
+                config[key] = parse(config[key])
+            except SettingsError as exc:
+                problems.append(str(exc))
+    if problems:
+        raise SettingsError("invalid settings: " + "; ".join(problems))
 
 
 def host_settings(environ=None):
     """Return the host platform's settings as a dict of Flask config keys.
 
     Instagram settings (INSTAGRAM_*) are not read here: the blueprint owns them and reads
-    them when it is registered, so a host that does not use it never sees them.
+    them when it is registered, so a host that does not use it never sees them. Raises
+    SettingsError naming every variable whose value cannot be used.
     """
     env = os.environ if environ is None else environ
-    return {
+    problems = []
+
+    def read(parse, *args, **kwargs):
+        try:
+            return parse(*args, **kwargs)
+        except SettingsError as exc:
+            problems.append(str(exc))
+            return None
+
+    minutes = read(env_int, "JWT_ACCESS_TOKEN_MINUTES", 60, env)
+    settings = {
         # Signs sessions; JWT_SECRET_KEY falls back to it.
         "SECRET_KEY": env.get("SECRET_KEY") or None,
         "JWT_SECRET_KEY": env.get("JWT_SECRET_KEY") or env.get("SECRET_KEY") or None,
-        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(
-            minutes=env_int("JWT_ACCESS_TOKEN_MINUTES", 60, env)),
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=minutes or 60),
         # Empty means SQLite in the instance folder (set by create_app).
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or None,
         # hide_parameters: bound values (emails, password hashes, tokens) never reach a SQL
         # log line or an exception's text, whatever the log level or SQLALCHEMY_ECHO.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         # Largest request body accepted (uploads included); larger ones get 413.
-        "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 110 * 1024 * 1024, env),
+        "MAX_CONTENT_LENGTH": read(env_int, "MAX_CONTENT_LENGTH", 110 * 1024 * 1024, env),
         # In-process APScheduler; turn off in processes that must not run background jobs.
-        "SCHEDULER_ENABLED": env_bool("SCHEDULER_ENABLED", True, env),
+        "SCHEDULER_ENABLED": read(env_bool, "SCHEDULER_ENABLED", True, env),
         # Redis shared by every worker and host: rate limits, Meta throttles, the circuit
         # breaker, rejected metrics. Empty: each process keeps its own (one process only).
-        "REDIS_URL": env.get("REDIS_URL") or None,
+        "REDIS_URL": read(redis_url, env.get("REDIS_URL")),
         # Flask-Limiter storage. Empty: REDIS_URL when that is set (create_app), else memory://.
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
+        "RATELIMIT_STORAGE_URI": read(storage_uri, env.get("RATELIMIT_STORAGE_URI")),
         # A Redis outage falls back to per-process counters instead of failing requests;
         # short timeouts so a hung Redis costs milliseconds.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
-        "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True, env),
+        "RATELIMIT_ENABLED": read(env_bool, "RATELIMIT_ENABLED", True, env),
         # Prefix of the rate limiter's keys: deployments sharing one Redis need their own.
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX") or "platform",
-        "LOG_LEVEL": env.get("LOG_LEVEL") or "INFO",
+        "LOG_LEVEL": read(log_level, env.get("LOG_LEVEL")),
         # json, text, or auto (text on a terminal, JSON lines otherwise).
-        "LOG_FORMAT": env.get("LOG_FORMAT") or "auto",
+        "LOG_FORMAT": read(log_format, env.get("LOG_FORMAT")),
         # Who may scrape GET /metrics: these addresses/networks, or a bearer METRICS_TOKEN.
         "METRICS_ALLOW_FROM": env.get("METRICS_ALLOW_FROM") or "127.0.0.0/8,::1",
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         # Public URL of this platform, used for links Meta or browsers must reach.
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL") or None,
     }
+    if problems:
+        raise SettingsError("invalid settings: " + "; ".join(problems))
+    return settings

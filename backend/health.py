@@ -2,20 +2,20 @@
 
 Liveness never touches the database: a database outage must not make an orchestrator
 restart every worker. Readiness checks what a request or a job needs: the database answers
-and is migrated to the newest revision, the scheduler runs in this process (or was turned
-off on purpose), and Redis answers when it is configured. A Redis outage leaves the
-platform ready but "degraded" (limits and guards fall back to each process, see
-docs/operations.md), since taking every worker out of service would turn a degraded API
-into none.
+and is migrated to this code's newest revision or past it (the deploy order upgrades the
+database before new workers start, see backend/schema.py), the scheduler runs in this
+process (or was turned off on purpose), and Redis answers when it is configured. A Redis
+outage leaves the platform ready but "degraded" (limits and guards fall back to each
+process, see docs/operations.md), since taking every worker out of service would turn a
+degraded API into none.
 """
 import logging
 import os
-from functools import lru_cache
 
-from alembic.script import ScriptDirectory
 from flask import current_app, jsonify
 from sqlalchemy import text
 
+from backend import schema
 from backend.extensions import db, scheduler
 
 log = logging.getLogger(__name__)
@@ -25,33 +25,16 @@ def live():
     return jsonify({"status": "ok"})
 
 
-@lru_cache(maxsize=4)
-def head_revisions(migrations_dir):
-    """The newest revision(s) of the migration scripts (read once per process)."""
-    from alembic.config import Config
-    config = Config()
-    config.set_main_option("script_location", migrations_dir)
-    return frozenset(ScriptDirectory.from_config(config).get_heads())
-
-
 def _database():
+    """(database check, SchemaState or None)."""
     try:
         with db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-            try:
-                current = {row[0] for row in connection.execute(
-                    text("SELECT version_num FROM alembic_version"))}
-            except Exception:
-                current = set()
+            current = schema.current_revisions(connection)
     except Exception as exc:  # report, don't crash: this is what monitors poll
         log.warning("readiness: database unavailable (%s)", type(exc).__name__)
-        return "unavailable", "unavailable"
-    heads = head_revisions(current_app.extensions["migrate"].directory)
-    if current == heads:
-        return "ok", "ok"
-    found = ", ".join(sorted(current)) or "none"
-    return "ok", f"not at head (database: {found}; code: {', '.join(sorted(heads))}); " \
-                 "run `flask --app backend.app db upgrade`"
+        return "unavailable", None
+    return "ok", schema.compare(current, current_app.extensions["migrate"].directory)
 
 
 def _scheduler():
@@ -68,13 +51,17 @@ def _redis():
 
 
 def ready():
-    database, migrations = _database()
+    database, state = _database()
+    migrations = "unavailable" if state is None else (
+        schema.AHEAD if state.state == schema.AHEAD else state.describe())
     checks = {"database": database, "migrations": migrations, "scheduler": _scheduler(),
               "redis": _redis()}
-    failing = database != "ok" or migrations != "ok" or checks["scheduler"] == "stopped"
+    failing = state is None or not state.usable or checks["scheduler"] == "stopped"
     status = "not_ready" if failing else ("degraded" if checks["redis"] == "unavailable"
                                           else "ready")
     body = {"status": status, "checks": checks, "pid": os.getpid()}
+    if state is not None and state.state == schema.AHEAD:
+        body["note"] = state.describe()
     return jsonify(body), 503 if failing else 200
 
 

@@ -1,9 +1,11 @@
 """Logging for the platform: JSON lines or text, and secrets scrubbed from every record."""
 import logging
+import re
 import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
+from backend.config import log_format, log_level
 # The integration's client owns the one redaction (it runs without the platform too).
 from backend.services.instagram.graph.redaction import (RedactingFormatter,
                                                         install_record_redaction, redact)
@@ -31,21 +33,51 @@ class RedactingJsonFormatter(JsonFormatter):
 
 
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+JSON_RENAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 # Noisy libraries: urllib3 logs full URLs; APScheduler logs two INFO lines per job run
 # (the platform's scheduler logs its own, named, at DEBUG unless something happened).
 QUIET = {"urllib3": logging.WARNING, "apscheduler": logging.WARNING}
+# A message is one line: a decoded %0A in a path must not start a forged line, nor a
+# terminal escape rewrite one. Colours (werkzeug's) are dropped; other controls escaped.
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def one_line(text):
+    """`text` without line breaks or other control characters (shown as \\n, \\x1b...)."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], _COLOUR.sub("", text))
+
+
+class TextFormatter(RedactingFormatter):
+    """Text lines with the request id ("-" outside a request); the message on one line."""
+
+    def formatMessage(self, record):
+        message, request_id = record.message, getattr(record, "request_id", None)
+        record.message, record.request_id = one_line(message), request_id or "-"
+        try:
+            return super().formatMessage(record)
+        finally:
+            record.message, record.request_id = message, request_id
 
 
 def choose_format(name, stream=None):
     """"json" or "text": `auto` means text on a terminal, JSON otherwise (files, collectors)."""
-    name = (name or "auto").lower()
+    name = log_format(name)
     if name == "auto":
         stream = stream or sys.stderr
         return "text" if getattr(stream, "isatty", lambda: False)() else "json"
-    if name not in ("json", "text"):
-        raise ValueError(f"LOG_FORMAT must be json, text or auto, not {name!r}")
     return name
+
+
+def formatter(fmt="auto", stream=None):
+    """The platform's formatter for a handler writing to `stream`: JSON lines or text, each
+    scrubbed of secrets as a whole (gunicorn's own lines use it too: gunicorn_logging.py)."""
+    if choose_format(fmt, stream) == "json":
+        return RedactingJsonFormatter(JSON_FIELDS, rename_fields=JSON_RENAMES)
+    return TextFormatter(TEXT_FORMAT)
 
 
 def configure_logging(level="INFO", fmt="auto"):
@@ -58,12 +90,7 @@ def configure_logging(level="INFO", fmt="auto"):
         handler._platform = True
         handler.addFilter(RequestContextFilter())
         root.addHandler(handler)
-    if choose_format(fmt, handler.stream) == "json":
-        handler.setFormatter(RedactingJsonFormatter(
-            JSON_FIELDS, rename_fields={"asctime": "time", "levelname": "level",
-                                        "name": "logger"}))
-    else:
-        handler.setFormatter(RedactingFormatter(TEXT_FORMAT))
-    root.setLevel(level)
+    handler.setFormatter(formatter(fmt, handler.stream))
+    root.setLevel(log_level(level))
     for name, quiet in QUIET.items():
         logging.getLogger(name).setLevel(quiet)

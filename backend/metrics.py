@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import os
 import threading
 
@@ -18,7 +19,10 @@ from prometheus_client import (REGISTRY, CollectorRegistry, Counter, Histogram,
                                disable_created_metrics, multiprocess)
 from prometheus_client.exposition import choose_encoder
 
+from backend.config import SettingsError
 from backend.errors import error_response
+
+log = logging.getLogger(__name__)
 
 REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 JOB_BUCKETS = (0.01, 0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0)
@@ -84,21 +88,25 @@ def exposition_registry(app):
 
 def metrics_view():
     if not _scraper_allowed():
+        _log_refusal(request.remote_addr)
         return error_response("forbidden", "Metrics are served to loopback, to the addresses "
                               "in METRICS_ALLOW_FROM, or with the METRICS_TOKEN.", 403)
     encoder, content_type = choose_encoder(request.headers.get("Accept"))
     return Response(encoder(exposition_registry(current_app)), content_type=content_type)
 
 
+# Headers a reverse proxy adds: behind one every client seems to come from the proxy's
+# address, so a forwarded request is never taken for a local one.
+FORWARDED = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+
+
 def _scraper_allowed():
     token = current_app.config.get("METRICS_TOKEN")
-    given = request.headers.get("Authorization", "")
-    if token and given.startswith("Bearer ") and hmac.compare_digest(
-            given[len("Bearer "):].encode(), token.encode()):
+    scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
+    if token and scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), token.encode()):
         return True
-    # Behind a reverse proxy every client seems to come from the proxy's address: a request
-    # that a proxy forwarded is never taken for a local one.
-    if request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded"):
+    if any(request.headers.get(name) for name in FORWARDED):
         return False
     return _address_allowed(request.remote_addr, current_app.config["METRICS_ALLOW_FROM"])
 
@@ -108,10 +116,23 @@ def _address_allowed(address, allow_from):
         ip = ipaddress.ip_address(address or "")
     except ValueError:
         return False
-    for network in allow_from:
-        if ip in network:
-            return True
-    return False
+    # A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d: either form may be listed.
+    forms = [ip] + [mapped for mapped in [getattr(ip, "ipv4_mapped", None)] if mapped]
+    return any(form in network for form in forms for network in allow_from)
+
+
+_refused = set()
+_REFUSED_REMEMBERED = 1024  # addresses logged; past that, refusals are only answered
+
+
+def _log_refusal(address):
+    """One INFO line per refused address and process (a scraper retries every few seconds)."""
+    with _lock:
+        if address in _refused or len(_refused) >= _REFUSED_REMEMBERED:
+            return
+        _refused.add(address)
+    log.info("metrics: refused a scrape from %s (not in METRICS_ALLOW_FROM, forwarded by a "
+             "proxy, or without the METRICS_TOKEN); said once per address", address)
 
 
 def parse_networks(text):
@@ -122,8 +143,8 @@ def parse_networks(text):
             try:
                 networks.append(ipaddress.ip_network(part, strict=False))
             except ValueError:
-                raise ValueError(f"METRICS_ALLOW_FROM: {part!r} is not an address or "
-                                 "network") from None
+                raise SettingsError(f"invalid settings: METRICS_ALLOW_FROM: {part!r} is not "
+                                    "an address or network") from None
     return tuple(networks)
 
 

@@ -67,19 +67,42 @@ def serialize(notification):
             "read": notification.read_at is not None, "read_at": notification.read_at}
 
 
+# The largest value of an INTEGER key (PostgreSQL binds every value as int4): a larger one
+# cannot name a notification, and the database would refuse to compare with it.
+MAX_ID = 2 ** 31 - 1
+MAX_IDS = 1000  # ids marked per request (a bound on the statement the database gets)
+
+
+def invalid(message):
+    return APIError(message, code="validation_error", status=422)
+
+
+def is_id(value):
+    """A positive integer a key can hold (JSON true is not 1 here)."""
+    return type(value) is int and 1 <= value <= MAX_ID
+
+
+def int_arg(name, default=None):
+    text = request.args.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise invalid(f"{name} must be an integer.") from None
+    if not -MAX_ID <= value <= MAX_ID:
+        raise invalid(f"{name} is out of range.")
+    return value
+
+
 @notifications_bp.get("")
 @limiter.limit("120/minute")
 def list_notifications():
     """Newest first; `unread=true` for unread only; `before=<id>` and `limit` page."""
     require_jwt()
     user_id = current_user_id()
-    try:
-        limit = min(MAX_PAGE, max(1, int(request.args.get("limit", 50))))
-        before = request.args.get("before")
-        before = int(before) if before else None
-    except ValueError:
-        raise APIError("limit and before must be integers.", code="validation_error",
-                       status=422) from None
+    limit = min(MAX_PAGE, max(1, int_arg("limit", 50)))
+    before = int_arg("before")
     query = db.select(Notification).filter_by(user_id=user_id)
     if request.args.get("unread", "").lower() in ("1", "true", "yes"):
         query = query.where(Notification.read_at.is_(None))
@@ -98,7 +121,8 @@ def list_notifications():
 @limiter.limit("120/minute")
 def mark_read(notification_id):
     require_jwt()
-    notification = db.session.get(Notification, notification_id)
+    notification = db.session.get(Notification, notification_id) if is_id(notification_id) \
+        else None
     if notification is None or notification.user_id != current_user_id():
         raise NotFound("No such notification.", code="notification_not_found")
     if notification.read_at is None:
@@ -110,14 +134,9 @@ def mark_read(notification_id):
 @notifications_bp.post("/read")
 @limiter.limit("120/minute")
 def mark_all_read():
-    """Mark the given `ids` (or, without them, every unread notification) as read."""
+    """Mark the given `ids` (or, with an empty body or none, every unread notification) read."""
     require_jwt()
-    body = request.get_json(silent=True) or {}
-    ids = body.get("ids") if isinstance(body, dict) else None
-    if ids is not None and not (isinstance(ids, list)
-                                and all(isinstance(i, int) for i in ids)):
-        raise APIError("ids must be a list of notification ids.", code="validation_error",
-                       status=422)
+    ids = requested_ids()
     query = db.update(Notification).where(Notification.user_id == current_user_id(),
                                           Notification.read_at.is_(None))
     if ids is not None:
@@ -125,6 +144,25 @@ def mark_all_read():
     marked = db.session.execute(query.values(read_at=utcnow())).rowcount
     db.session.commit()
     return jsonify({"marked": marked})
+
+
+def requested_ids():
+    """The body's `ids`; None for "all" (no body, `{}`, or `"ids": null`). Anything else that
+    is not a JSON object with a list of ids is refused: it must never mean "all"."""
+    if not request.get_data(cache=True).strip():
+        return None
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise invalid('The body must be a JSON object such as {"ids": [1, 2]}, or empty to '
+                      "mark every notification read.")
+    ids = body.get("ids")
+    if ids is None:
+        return None
+    if isinstance(ids, list) and len(ids) > MAX_IDS:
+        raise invalid(f"At most {MAX_IDS} ids at a time.")
+    if not isinstance(ids, list) or not all(is_id(i) for i in ids):
+        raise invalid("ids must be a list of notification ids (positive integers).")
+    return ids
 
 
 def init_app(app):

@@ -20,6 +20,11 @@ HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 # Probes and scrapes come every few seconds: counted, but logged only at DEBUG.
 _QUIET_ROUTES = ("/metrics", "/health", "/health/live", "/health/ready")
+# Metric labels take only values the platform chooses: a client can send any method (each
+# would be a new series), so the others are counted as "other". Routes are URL rules (one
+# "<unmatched>" for 404s and 405s) and statuses are the platform's own answers.
+METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+UNMATCHED = "<unmatched>"
 
 
 def _start():
@@ -33,10 +38,11 @@ def _finish(response):
     if started is None:  # a request that failed before _start (not expected) is left alone
         return response
     duration = time.perf_counter() - started
-    route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+    route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
+    method = request.method if request.method in METHODS else "other"
     metrics = host_metrics()
-    metrics.requests.labels(request.method, route, str(response.status_code)).inc()
-    metrics.request_seconds.labels(request.method, route).observe(duration)
+    metrics.requests.labels(method, route, str(response.status_code)).inc()
+    metrics.request_seconds.labels(method, route).observe(duration)
     response.headers[HEADER] = g.request_id
     user_id = cached_user_id()
     log.log(logging.DEBUG if route in _QUIET_ROUTES else logging.INFO,

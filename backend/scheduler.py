@@ -1,6 +1,7 @@
 """The in-process job scheduler (APScheduler): named jobs in an app context, timed and counted.
 
-Every job run is one DEBUG line unless it raised (ERROR with the traceback) and one sample of
+Every job run is one DEBUG line unless it raised (ERROR with the traceback; before the
+database is migrated, one WARNING per process for all jobs) and one sample of
 `background_job_runs_total` / `background_job_duration_seconds`; the jobs themselves log at
 INFO only when they did something.
 
@@ -32,6 +33,8 @@ class Scheduler:
         self._pid = None
         self._hand_over = False
         self._fork_hooks = False
+        self._schema_seen_missing = False
+        self._schema_lock = threading.Lock()
 
     def init_app(self, app):
         self.app = app
@@ -66,9 +69,11 @@ class Scheduler:
             try:
                 with app.app_context():
                     result = func(app)
-            except Exception:  # logged and counted here; APScheduler would log it again
-                outcome = "error"
-                log.exception("job %s failed", job_id, extra={"job": job_id})
+            except Exception as exc:  # logged and counted here; APScheduler would log it again
+                outcome = self._failed(app, job_id, exc)
+            else:
+                if self._schema_seen_missing and self._schema_flag(False):
+                    log.info("background jobs run again: the database is migrated")
             duration = time.perf_counter() - started
             metrics = host_metrics()
             metrics.job_runs.labels(job_id, outcome).inc()
@@ -79,6 +84,25 @@ class Scheduler:
 
         run.__name__ = run.__qualname__ = job_id
         return run
+
+    def _failed(self, app, job_id, exc):
+        """Log a job's failure: its traceback, unless the database is not migrated yet (every
+        job fails then, every few seconds in every worker: said once, with what to do)."""
+        missing = _schema_missing(app, exc)
+        if missing is None:
+            log.exception("job %s failed", job_id, extra={"job": job_id})
+            return "error"
+        if self._schema_flag(True):
+            log.warning("background jobs wait: the database is %s; they run once it is "
+                        "migrated", missing, extra={"job": job_id})
+        return "not_migrated"
+
+    def _schema_flag(self, missing):
+        """Set whether jobs wait for migrations; True when that changed (said once)."""
+        with self._schema_lock:
+            changed = self._schema_seen_missing != missing
+            self._schema_seen_missing = missing
+            return changed
 
     def run_once_at(self, job_id, func, when, *args):
         """Run func(app, *args) once at `when` (an aware datetime), in an app context; a job
@@ -159,3 +183,22 @@ class Scheduler:
         self.start()
         log.info("scheduler: started in worker process %d: %s", os.getpid(),
                  ", ".join(self.job_ids()))
+
+
+def _schema_missing(app, exc):
+    """What is wrong with the database's schema for this code when the database refused a
+    job's statement (a missing table or column), or None when nothing is (or the database
+    cannot even be asked: the job's own traceback says more then)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from backend import schema
+    from backend.extensions import db
+    migrate = app.extensions.get("migrate")
+    if migrate is None or not isinstance(exc, DBAPIError):
+        return None
+    try:
+        with app.app_context():
+            state = schema.state_of(db.engine, migrate.directory)
+    except Exception:
+        return None
+    return None if state.usable else state.describe()

@@ -1,13 +1,32 @@
 """WSGI entry point for production servers: gunicorn 'backend.wsgi:app'."""
 import logging
 import os
+import sys
 
 from dotenv import load_dotenv
 
-from backend.app import create_app, start_background_jobs
+from backend.app import SETTINGS_ERRORS, create_app, start_background_jobs
+from backend.logging_setup import configure_logging
+
+# gunicorn stops (instead of booting workers again and again) when one exits with this.
+APP_LOAD_ERROR = 4
+
+
+def refuse_to_start(error):
+    """One CRITICAL line naming the setting, in the configured format when it is usable."""
+    try:
+        configure_logging("INFO", os.environ.get("LOG_FORMAT"))
+    except ValueError:
+        configure_logging("INFO", "auto")
+    logging.getLogger(__name__).critical("not starting: %s", error)
+    sys.exit(APP_LOAD_ERROR)
+
 
 load_dotenv()
-app = create_app()
+try:
+    app = create_app()
+except SETTINGS_ERRORS as exc:
+    refuse_to_start(exc)
 start_background_jobs(app)
 # gunicorn sets SERVER_SOFTWARE; without gunicorn.conf.py each worker would answer /metrics
 # with its own samples only.

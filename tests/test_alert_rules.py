@@ -46,3 +46,12 @@ def test_the_rules_only_use_metrics_the_platform_serves(client, auth_headers):
         for name in set(re.findall(r"\b((?:http|instagram|background)_[a-z_]+)", rule["expr"])):
             family = re.sub(r"_(total|count|sum|bucket)$", "", name)
             assert family in served, (rule["alert"], name)
+
+
+def test_every_refresh_outcome_is_served_before_any_refresh(client):
+    """An alert comparing failed with refreshed needs both series, even when every refresh
+    fails (the rule also has `or vector(0)`; promtool tests that case)."""
+    text = client.get("/metrics").get_data(as_text=True)
+    served = {s.labels["outcome"] for f in text_string_to_metric_families(text)
+              for s in f.samples if s.name == "instagram_token_refresh_total"}
+    assert {"refreshed", "failed", "needs_reauth", "token_changed"} <= served

@@ -60,7 +60,7 @@ def test_the_platform_formatter_scrubs_tracebacks_too():
     assert "Authorization: Bearer [REDACTED]" in line
 
 
-def test_an_oauth_code_in_a_url_is_hidden_but_error_codes_stay(caplog):
+def test_an_oauth_code_and_state_in_a_url_are_hidden_but_error_codes_stay(caplog):
     install_record_redaction()
     caplog.set_level(logging.INFO)
     url = f"https://app.example.com/callback?state=s1&code={CODE}#_"
@@ -68,12 +68,34 @@ def test_an_oauth_code_in_a_url_is_hidden_but_error_codes_stay(caplog):
     error = InstagramAPIError(f"Meta said error code 190 for {url}", code=190, subcode=463)
     for text in (caplog.text, str(error), redact(url)):
         assert CODE not in text and "code=[REDACTED]" in text
-    assert "state=s1" in caplog.text
+    assert "state=s1" not in caplog.text and "state=[REDACTED]" in caplog.text
     assert str(error).startswith("Meta said error code 190 for ")
     assert str(error).endswith("(code=190, subcode=463)")
     for kept in ("error code 190", "code=190 subcode=463", '{"code": 190}',
                  "Invalid OAuth access token"):
         assert redact(kept) == kept
+
+
+def test_a_webhook_verify_token_and_a_callback_state_in_access_lines_are_hidden():
+    line = ('127.0.0.1 - - [30/Nov/2026:15:23:49 +0000] "GET /api/sns/instagram/webhooks?'
+            'hub.mode=subscribe&hub.verify_token=guessing-secret-value&hub.challenge=12345 '
+            'HTTP/1.1" 403 192 "https://app/cb?code=c0de&state=xvVO6BQUDpGpJ4R" "curl/7.88.1"')
+    cleaned = redact(line)
+    for secret in ("guessing-secret-value", "c0de", "xvVO6BQUDpGpJ4R"):
+        assert secret not in cleaned
+    assert "hub.challenge=12345" in cleaned and "hub.mode=subscribe" in cleaned
+    for kept in ("breaker state=open", "scheduler state: running",
+                 "INSTAGRAM_WEBHOOK_VERIFY_TOKEN is not set"):
+        assert redact(kept) == kept
+
+
+@pytest.mark.parametrize("text", [
+    f"GET /cb?access_token={SHORT_TOKEN}&state=s&code=c", '{"password": "x y"}',
+    f"Authorization: Bearer {'z' * 20}", "hub.verify_token=v&x=1", f"{TOKEN} and more"])
+def test_scrubbing_twice_changes_nothing(text):
+    """Records are scrubbed when made and lines again when formatted: no '[REDACTED]]'."""
+    once = redact(text)
+    assert redact(once) == once and "]]" not in once
 
 
 def test_a_known_secret_is_hidden_in_its_url_encoded_forms():

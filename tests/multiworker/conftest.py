@@ -31,7 +31,8 @@ def _free_port():
 class Cluster:
     """A running gunicorn; `.http` is a session, `.api(path)` an integration URL."""
 
-    def __init__(self, tmp_path, sandbox, database_url, workers=3, preload=False, **env):
+    def __init__(self, tmp_path, sandbox, database_url, workers=3, preload=False, args=(),
+                 **env):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url
@@ -48,7 +49,7 @@ class Cluster:
         command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                    "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
                    "--graceful-timeout", "5"] + (["--preload"] if preload else []) \
-            + ["backend.wsgi:app"]
+            + list(args) + ["backend.wsgi:app"]
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT)

@@ -18,7 +18,8 @@ from backend.services.instagram.core import views as core_views  # noqa: F401
 from backend.services.instagram.core.blueprint import instagram_bp
 from backend.services.instagram.core.error_handlers import handle_graph_error
 from backend.services.instagram.core.metrics import (BreakerCollector, GraphCallObserver,
-                                                     WaitingPostsCollector, instagram_metrics)
+                                                     UsageCollector, WaitingPostsCollector,
+                                                     instagram_metrics)
 from backend.services.instagram.core.runtime import InstagramRuntime, runtime, shared_store
 from backend.services.instagram.graph.breaker import CircuitBreaker
 from backend.services.instagram.graph.errors import InstagramAPIError
@@ -54,18 +55,19 @@ def setup(state):
     metrics = instagram_metrics()
     store = shared_store(app, settings.INSTAGRAM_REDIS_PREFIX,
                          on_error=lambda error: metrics.shared_state_errors.labels(error).inc())
+    # Wall-clock time everywhere: Meta's windows are wall-clock hours, every worker and
+    # host must read a shared record alike, and time travel in tests must move them too.
     breaker = CircuitBreaker(failure_threshold=settings.INSTAGRAM_CIRCUIT_FAILURES,
                              cooldown=settings.INSTAGRAM_CIRCUIT_COOLDOWN_SECONDS,
                              clock=time.time, store=store)
+    usage = UsageTracker(clock=time.time, store=store)
     app.extensions["instagram"] = InstagramRuntime(
         settings=settings,
         cipher=load_cipher(settings.INSTAGRAM_TOKEN_KEYS,
                            sandbox=settings.INSTAGRAM_SANDBOX,
                            instance_path=app.instance_path),
         metrics=metrics,
-        # Wall-clock time everywhere: Meta's windows are wall-clock hours, every worker and
-        # host must read a shared record alike, and time travel in tests must move them too.
-        usage=UsageTracker(clock=time.time, store=store),
+        usage=usage,
         breaker=breaker,
         observer=GraphCallObserver(metrics),
         rejected_metrics=RejectedMetrics(
@@ -76,7 +78,7 @@ def setup(state):
         BreakerCollector(breaker, [GraphRequest("GET", url, url).host for url in (
             settings.INSTAGRAM_GRAPH_URL, settings.FACEBOOK_GRAPH_URL,
             settings.INSTAGRAM_OAUTH_URL, settings.INSTAGRAM_RUPLOAD_URL)]),
-        WaitingPostsCollector(app, WAITING)))
+        UsageCollector(usage), WaitingPostsCollector(app, WAITING)))
     envelope.init_app(app)
     app.register_error_handler(InstagramAPIError, handle_graph_error)
     if "limiter" not in app.extensions:

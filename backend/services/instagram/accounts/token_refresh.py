@@ -10,7 +10,8 @@ from backend.models import SNSAccount, utcnow
 from backend.services.instagram.accounts import token_store
 from backend.services.instagram.core import leases, signals
 from backend.services.instagram.core.clients import make_client
-from backend.services.instagram.core.row_jobs import internal_error_record, work_on_rows
+from backend.services.instagram.core.row_jobs import (StopRows, internal_error_record,
+                                                      work_on_rows)
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
 from backend.services.instagram.graph.usage import APP_ACCOUNT
@@ -18,6 +19,9 @@ from backend.services.instagram.graph.usage import APP_ACCOUNT
 log = logging.getLogger(__name__)
 
 MIN_AGE = timedelta(hours=24)  # Meta refuses to refresh a younger token
+# The circuit breaker refused the call (no call reached Meta), or Meta throttles (the
+# account or the app): not a failure of the token, and nothing to tell its user.
+NOT_THE_TOKEN = (graph.CircuitOpenError, graph.RateLimitError)
 
 
 class RefreshRefused(APIError):
@@ -57,6 +61,8 @@ def refresh_account(account):
         metrics.token_refresh.labels("needs_reauth").inc()
         token_store.mark_needs_reauth(account, exc, version=held.version)
         raise
+    except NOT_THE_TOKEN:
+        raise  # the breaker or a throttle stopped the call: nothing to hold against the token
     except graph.InstagramAPIError as exc:
         _record_failure(account, exc, held)
         raise
@@ -141,6 +147,11 @@ def _refresh_row(account, _lease):
         return "refreshed"
     except RefreshRefused as exc:
         return exc.code
+    except graph.CircuitOpenError:
+        # The breaker holds every call to the host: the rows not yet started stay due too.
+        raise StopRows("deferred") from None
+    except graph.RateLimitError:
+        return "deferred"  # an app-wide throttle stops the batch before the next row
     except graph.AuthError as exc:
         log.warning("token refresh job: account %s needs to be connected again (%s)",
                     account.id, exc.reason or exc.code)
@@ -164,12 +175,13 @@ def refresh_due_tokens(app):
     ids = due_accounts(utcnow(), settings.INSTAGRAM_REFRESH_DAYS_LEFT)
     probe = make_client("instagram", app=app)
 
-    def app_budget(_account_id):
-        # Meta throttles the whole app at its usage limit: stop and leave the rest due.
-        return "deferred" if probe.should_defer(APP_ACCOUNT) else None
+    def meta_reachable(_account_id):
+        # Meta throttles the whole app at its usage limit, or the circuit breaker holds
+        # every call to its host: no refresh could succeed; stop and leave the rest due.
+        return "deferred" if probe.should_defer(APP_ACCOUNT) or probe.circuit_open() else None
 
     outcomes = work_on_rows(JOB, SNSAccount, ids, _refresh_row, give_up=_give_up, app=app,
-                            before_each=app_budget,
+                            before_each=meta_reachable,
                             concurrency=settings.INSTAGRAM_REFRESH_CONCURRENCY)
     expiring = warn_expiring(app)
     failed = sum(v for k, v in outcomes.items()

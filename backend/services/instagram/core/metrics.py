@@ -10,12 +10,18 @@ from __future__ import annotations
 import threading
 from datetime import timezone
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
+
+from backend.services.instagram.graph.usage import APP_ACCOUNT
 
 GRAPH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 # From a request to Meta's answer for an image, up to Meta's processing of a long reel.
 PUBLISH_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600)
+# Per-account usage series shown at most (the highest readings): one per account would grow
+# with every account connected.
+USAGE_ACCOUNTS_SHOWN = 50
+TOKEN_REFRESH_OUTCOMES = ("refreshed", "failed", "needs_reauth", "token_changed")
 JOB_ROW_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 _lock = threading.Lock()
@@ -39,14 +45,13 @@ class InstagramMetrics:
         self.graph_retries = Counter(
             "instagram_graph_retries_total", "Attempts to Meta that repeated a failed one",
             ["method", "endpoint"], **opts)
-        # The newest reading wins across workers: Meta reports one budget, not one per worker.
-        self.usage_percent = Gauge(
-            "instagram_graph_usage_percent", "Latest share of Meta's hourly budget used "
-            "(account=\"app\": X-App-Usage; else X-Business-Use-Case-Usage)",
-            ["host", "account"], multiprocess_mode="mostrecent", **opts)
         self.token_refresh = Counter(
             "instagram_token_refresh_total", "Token refresh attempts by outcome",
             ["outcome"], **opts)
+        # Served at 0 from the start: an alert comparing failures with successes must see a
+        # success series even when no refresh has succeeded (docs/prometheus/alerts.yml).
+        for outcome in TOKEN_REFRESH_OUTCOMES:
+            self.token_refresh.labels(outcome)
         self.posts = Counter(
             "instagram_posts_finished_total", "Posts that reached a final state",
             ["post_type", "outcome"], **opts)
@@ -99,12 +104,38 @@ class GraphCallObserver:
         if not record.ok:
             m.graph_errors.labels(record.error_category, str(record.error_code or ""),
                                   str(record.error_subcode or "")).inc()
-        usage = record.usage
-        if usage is not None:
-            if usage.app:
-                m.usage_percent.labels(record.host, "app").set(max(usage.app.values()))
-            for account, entry in usage.accounts.items():
-                m.usage_percent.labels(record.host, account).set(entry["percent"])
+
+
+class UsageCollector:
+    """instagram_graph_usage_percent, read when scraped from the readings the guards act on
+    (shared by every worker through Redis, else this process's): a reading older than the
+    tracker's max_age (10 minutes) is gone, as the guards ignore it, and of the accounts
+    only the `limit` nearest their budget are shown, so the series do not grow with them."""
+
+    def __init__(self, tracker, limit=USAGE_ACCOUNTS_SHOWN):
+        self.tracker, self.limit = tracker, limit
+
+    def collect(self):
+        family = GaugeMetricFamily(
+            "instagram_graph_usage_percent", "Share of Meta's hourly budget used, by the "
+            "latest reading of the last 10 minutes (account=\"app\": X-App-Usage; else "
+            "X-Business-Use-Case-Usage; the accounts nearest their budget)",
+            labels=["host", "account"])
+        try:
+            readings = self.tracker.fresh()
+        except Exception:  # a scrape must answer even if the readings cannot be read
+            readings = {}
+        apps, accounts = [], []
+        for key, usage in readings.items():
+            host, _, account = key.rpartition("|")
+            if account == APP_ACCOUNT and usage.app:
+                apps.append((host, account, max(usage.app.values())))
+            elif account in usage.accounts:
+                accounts.append((host, account, usage.accounts[account]["percent"]))
+        accounts.sort(key=lambda reading: -reading[2])
+        for host, account, percent in sorted(apps) + accounts[:self.limit]:
+            family.add_metric([host, account], percent)
+        yield family
 
 
 class BreakerCollector:
@@ -129,18 +160,29 @@ class BreakerCollector:
         yield family
 
 
+def due_since(post):
+    """When a post was due: its publish_at when scheduled, else its request (created_at).
+    A scheduled post waits for its time on purpose; that wait is not publishing time."""
+    return post.publish_at or post.created_at
+
+
 def observe_finished_post(post):
     """Count a post that reached published, failed or expired (and time a publication)."""
     metrics = instagram_metrics()
     metrics.posts.labels(post.post_type, post.status).inc()
-    if post.status == "published" and post.published_at and post.created_at:
+    due = due_since(post)
+    if post.status == "published" and post.published_at and due:
         metrics.publish_seconds.labels(post.post_type).observe(
-            max(0.0, (post.published_at - post.created_at).total_seconds()))
+            max(0.0, (post.published_at - due).total_seconds()))
 
 
 class WaitingPostsCollector:
-    """Posts not yet final, by status, and the age of the oldest: read from the database
-    when scraped, so "posts stuck" is one number whichever worker answers."""
+    """Posts not yet final, by status, and how long the longest-waiting one has been due:
+    read from the database when scraped, so "posts stuck" is one number whichever worker answers.
+
+    Age counts from when a post was due (see due_since): a scheduled reel whose containers
+    are made an hour ahead of its time is 0 until that time comes.
+    """
 
     def __init__(self, app, waiting):
         self.app = app
@@ -153,23 +195,25 @@ class WaitingPostsCollector:
         count = GaugeMetricFamily("instagram_posts_waiting",
                                   "Posts not yet published, failed or expired", labels=["status"])
         oldest = GaugeMetricFamily("instagram_post_oldest_waiting_seconds",
-                                   "Age of the oldest post not yet final (0 when none)")
+                                   "Longest time a post not yet final has been due (0 when "
+                                   "none; a scheduled post is due at its publish_at)")
+        due = db.func.coalesce(SNSPost.publish_at, SNSPost.created_at)
         try:
             with self.app.app_context():
                 rows = db.session.execute(
-                    db.select(SNSPost.status, db.func.count(SNSPost.id),
-                              db.func.min(SNSPost.created_at))
+                    db.select(SNSPost.status, db.func.count(SNSPost.id), db.func.min(due))
                     .where(SNSPost.status.in_(WAITING)).group_by(SNSPost.status)).all()
         except Exception:  # a scrape must answer even when the database does not
             return
         first = None
-        found = {status: (n, created) for status, n, created in rows}
+        found = {status: (n, since) for status, n, since in rows}
         for status in WAITING:
-            n, created = found.get(status, (0, None))
+            n, since = found.get(status, (0, None))
             count.add_metric([status], n)
-            if created is not None:
-                created = created if created.tzinfo else created.replace(tzinfo=timezone.utc)
-                first = created if first is None else min(first, created)
-        oldest.add_metric([], 0.0 if first is None else (utcnow() - first).total_seconds())
+            if since is not None:
+                since = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+                first = since if first is None else min(first, since)
+        oldest.add_metric([], 0.0 if first is None else max(
+            0.0, (utcnow() - first).total_seconds()))
         yield count
         yield oldest

@@ -9,7 +9,8 @@ from urllib.parse import quote, quote_plus
 REDACTED = "[REDACTED]"
 
 SECRET_PARAMS = ("access_token", "client_secret", "appsecret_proof", "fb_exchange_token",
-                 "input_token", "refresh_token", "password", "long_lived_token")
+                 "input_token", "refresh_token", "password", "long_lived_token",
+                 "verify_token")
 """Query/form parameters and JSON fields whose values are secrets wherever they appear."""
 
 # key=value, key: value, "key": "value" (escaped quotes, even escaped twice as in a repr, do not
@@ -19,10 +20,12 @@ _PARAM_RE = re.compile(
     r"(?P<key>\b(?:%s)\b)(?P<sep>(?:\\?[\"'])?\s*[=:]\s*)"
     r"(?:(?P<q>[\"'])(?:\\+.|(?!(?P=q))[^\\])*(?:(?P=q)|$)"
     r"|(?P<eq>\\\").*?(?:\\\"|$)"
+    r"|\[REDACTED\](?=[&\s\"',;)}\]<>#]|$)"  # already hidden: twice changes nothing
     r"|[^&\s\"',;)}\]<>#]+)"
     % "|".join(SECRET_PARAMS), re.IGNORECASE)
-# OAuth codes only in URLs: "code" alone is too common a word ("error code 190") to scrub.
-_CODE_RE = re.compile(r"([?&]code=)[^&\s#\"'<>]+")
+# OAuth codes and states only in URLs (a callback's query string, in an access log line or
+# a Referer): "code" and "state" alone are too common words ("error code 190", "state=open").
+_CODE_RE = re.compile(r"([?&](?:code|state)=)[^&\s#\"'<>]+")
 # A named Authorization header hides its value whatever its length or scheme.
 _AUTH_HEADER_RE = re.compile(
     r"(?P<head>\bAuthorization[\"']?\s*[:=]\s*[\"']?)(?P<scheme>(?:Bearer|OAuth|Basic)\s+)?"

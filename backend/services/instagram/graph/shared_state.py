@@ -7,13 +7,15 @@ is read with `get` and changed with `update(key, change, ttl)`, where `change(ol
 `(new, result)` and runs atomically (a lock here; WATCH/MULTI in Redis, retried on conflict).
 
 A Redis outage must not take the API down: `RedisStore` then serves from a process-local
-store, says so once in the log and to `on_error`, and tries Redis again after `retry_after`
+store, says so in the log once when the outage starts and once when it ends (not at each
+retry), tells `on_error` of every failed call, and tries Redis again every `retry_after`
 seconds. While degraded each process guards on its own, as without Redis.
 """
 from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from typing import Any, Callable
@@ -21,6 +23,7 @@ from typing import Any, Callable
 log = logging.getLogger(__name__)
 
 Change = Callable[[Any], "tuple[Any, Any]"]
+_GLOB = re.compile(r"([*?\[\]\\])")  # characters with a meaning in a Redis MATCH pattern
 
 
 class LocalStore:
@@ -57,6 +60,12 @@ class LocalStore:
                 self._data[key] = (new, None if ttl is None else self._clock() + ttl)
             return result
 
+    def scan(self, prefix: str) -> dict[str, Any]:
+        """Every live record whose key starts with `prefix` (scrapes read these)."""
+        with self._lock:
+            return {k: v for k in list(self._data) if k.startswith(prefix)
+                    for v in [self._read(k)] if v is not None}
+
     def ping(self) -> bool:
         return True
 
@@ -76,6 +85,7 @@ class RedisStore:
         self.retry_after, self.on_error, self._clock = retry_after, on_error, clock
         self.fallback = LocalStore()
         self._down_until = 0.0
+        self._outage_since = None  # set while an outage lasts: it is said once, not per retry
         self._state_lock = threading.Lock()
 
     @classmethod
@@ -93,20 +103,26 @@ class RedisStore:
 
     def _failed(self, exc: BaseException) -> None:
         with self._state_lock:
-            first = not self.degraded
-            self._down_until = self._clock() + self.retry_after
+            now = self._clock()
+            first = self._outage_since is None
+            if first:
+                self._outage_since = now
+            self._down_until = now + self.retry_after
         if first:
             log.warning("shared state: Redis unavailable (%s); this process guards on its own "
-                        "until it is back", type(exc).__name__)
+                        "until it is back (tried again every %g s; said once)",
+                        type(exc).__name__, self.retry_after)
         if self.on_error is not None:
             self.on_error(type(exc).__name__)
 
     def _recovered(self) -> None:
-        if self._down_until:
-            with self._state_lock:
-                was, self._down_until = self._down_until, 0.0
-            if was:
-                log.warning("shared state: Redis is back; workers share their guards again")
+        if self._outage_since is None:
+            return
+        with self._state_lock:
+            since, self._outage_since, self._down_until = self._outage_since, None, 0.0
+        if since is not None:
+            log.warning("shared state: Redis is back after %.0f s; workers share their guards "
+                        "again", self._clock() - since)
 
     def get(self, key: str) -> Any:
         return self.get_many([key])[0]
@@ -149,6 +165,25 @@ class RedisStore:
             return self.fallback.update(key, change, ttl)
         self._recovered()
         return outcome[0]
+
+    def scan(self, prefix: str, batch: int = 500) -> dict[str, Any]:
+        """Every record whose key starts with `prefix`: SCAN, then MGET in batches."""
+        if self.degraded:
+            return self.fallback.scan(prefix)
+        pattern = _GLOB.sub(r"\\\1", self.prefix + prefix) + "*"
+        found: dict[str, Any] = {}
+        try:
+            names = list(self.client.scan_iter(match=pattern, count=1000))
+            for start in range(0, len(names), batch):
+                chunk = names[start:start + batch]
+                for name, raw in zip(chunk, self.client.mget(chunk)):
+                    if raw is not None:
+                        found[name.decode()[len(self.prefix):]] = json.loads(raw)
+        except self._errors as exc:
+            self._failed(exc)
+            return self.fallback.scan(prefix)
+        self._recovered()
+        return found
 
     def ping(self) -> bool:
         """True when Redis answers now (readiness asks this)."""

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 import requests
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from .breaker import CircuitBreaker, counts_as_failure
+from .breaker import OPEN, CircuitBreaker, counts_as_failure
 from .error_codes import DEFAULT_RATE_LIMIT_WAIT, error_from_response, meta_error_fields
 from .errors import (CircuitOpenError, DeadlineExceededError, InstagramAPIError, NetworkError,
                      NotFoundError, RateLimitError, TransientError)
@@ -138,6 +138,11 @@ class GraphTransport:
     def should_defer(self, account: str | None = None, share: float = 1.0) -> bool:
         """True when a job limited to `share` of the budget should not call Meta now."""
         return self.usage.should_defer(self.usage_key(account), share)
+
+    def circuit_open(self) -> bool:
+        """True while the circuit breaker refuses every call to this client's Graph host."""
+        host = GraphRequest("GET", self.api_base, self.api_base).host
+        return self.breaker.state(host) == OPEN
 
     def _default_account(self) -> str:
         if self.account_id:

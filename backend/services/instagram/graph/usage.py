@@ -162,6 +162,13 @@ class UsageTracker:
         entry = self.store.get("usage:" + key)
         return None if entry is None else Usage(**entry["usage"])
 
+    def fresh(self) -> dict[str, Usage]:
+        """The readings not older than `max_age`, by key: the ones the guards still act on."""
+        now = self._clock()
+        return {key[len("usage:"):]: Usage(**entry["usage"])
+                for key, entry in self.store.scan("usage:").items()
+                if now - entry["seen_at"] <= self.max_age}
+
     def should_defer(self, key: str, share: float = 1.0) -> bool:
         """True when a job allowed `share` (0-1] of the budget should not call Meta now.
 

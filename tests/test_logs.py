@@ -1,0 +1,107 @@
+"""Log lines an operator reads: text lines carry the request id, a client cannot forge a line,
+and gunicorn's own lines come in the platform's format with secrets scrubbed."""
+import io
+import json
+import logging
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from gunicorn.config import Config
+
+from backend.gunicorn_logging import PlatformLogger
+from backend.config import log_level
+from backend.logging_setup import RequestContextFilter, formatter
+
+
+@pytest.fixture
+def lines():
+    """Factory: attach a platform handler of `fmt` to the root logger; read its lines."""
+    attached = []
+
+    def attach(fmt):
+        buffer = io.StringIO()
+        handler = logging.StreamHandler(buffer)
+        handler.addFilter(RequestContextFilter())
+        handler.setFormatter(formatter(fmt, buffer))
+        logging.getLogger().addHandler(handler)
+        attached.append(handler)
+        return lambda: buffer.getvalue().splitlines()
+    yield attach
+    for handler in attached:
+        logging.getLogger().removeHandler(handler)
+
+
+def test_text_lines_carry_the_request_id(client, lines):
+    read = lines("text")
+    answer = client.get("/api/sns/instagram/accounts",
+                        headers={"X-Request-ID": "trace-from-proxy-7"})
+    [line] = [x for x in read() if " backend.request " in x]
+    assert "[trace-from-proxy-7]: GET /api/sns/instagram/accounts 401" in line
+    assert answer.headers["X-Request-ID"] == "trace-from-proxy-7"
+    logging.getLogger("backend.demo").warning("outside any request")
+    assert read()[-1].endswith("WARNING backend.demo [-]: outside any request")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_line_break_in_a_path_cannot_forge_a_line(client, lines, fmt):
+    read = lines(fmt)
+    client.get("/x%0A2026-11-30 15:00:00,000 INFO backend.request [-]: forged%0D%1B[2K")
+    [line] = read()  # one request, one line
+    if fmt == "json":
+        assert json.loads(line)["path"].startswith("/x\n2026")
+    else:
+        assert "/x\\n2026-11-30" in line and "\\r\\x1b[2K" in line
+
+
+def test_tracebacks_stay_readable_in_text(lines):
+    read = lines("text")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logging.getLogger("backend.demo").exception("failed")
+    assert read()[0].endswith("[-]: failed") and read()[-1] == "ValueError: boom"
+
+
+@pytest.mark.parametrize("given, level", [("debug", "DEBUG"), ("warn", "WARNING"),
+                                          ("Info", "INFO"), (" ERROR ", "ERROR")])
+def test_log_levels_in_any_case(given, level):
+    assert log_level(given) == level
+
+
+def access(logger, uri, headers=(), response_headers=()):
+    path, _, query = uri.partition("?")
+    logger.access(SimpleNamespace(status="200 OK", response_length=12, sent=12,
+                                  headers=list(response_headers)),
+                  SimpleNamespace(headers=list(headers)),
+                  {"REQUEST_METHOD": "GET", "RAW_URI": uri, "PATH_INFO": path,
+                   "QUERY_STRING": query, "SERVER_PROTOCOL": "HTTP/1.1",
+                   "REMOTE_ADDR": "127.0.0.1"}, timedelta(milliseconds=3))
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_gunicorn_lines_in_the_platform_format_without_secrets(monkeypatch, capsys, fmt):
+    monkeypatch.setenv("LOG_FORMAT", fmt)
+    config = Config()
+    config.set("accesslog", "-")
+    logger = PlatformLogger(config)
+    logger.info("Booting worker with pid: %s", 4242)
+    access(logger, "/api/sns/instagram/callback?code=SECRET-CODE&state=SECRET-STATE",
+           headers=[("Referer", "https://app/cb?code=REF-CODE&state=REF-STATE")],
+           response_headers=[("X-Request-ID", "0123456789abcdef")])
+    access(logger, "/api/sns/instagram/webhooks?hub.mode=subscribe"
+                   "&hub.verify_token=VERIFY-SECRET&hub.challenge=42")
+    output = capsys.readouterr()
+    text = output.out + output.err
+    for secret in ("SECRET-CODE", "SECRET-STATE", "REF-CODE", "REF-STATE", "VERIFY-SECRET"):
+        assert secret not in text
+    booting, callback, webhook = output.err.splitlines() + output.out.splitlines()
+    if fmt == "json":
+        booting, callback, webhook = map(json.loads, (booting, callback, webhook))
+        assert booting["logger"] == "gunicorn.error" and "4242" in booting["message"]
+        assert callback["logger"] == "gunicorn.access"
+        assert callback["request_id"] == "0123456789abcdef" and webhook["request_id"] is None
+        assert "hub.challenge=42" in webhook["message"]
+    else:
+        assert " INFO gunicorn.error [-]: Booting worker with pid: 4242" in booting
+        assert " gunicorn.access [0123456789abcdef]: 127.0.0.1 - - " in callback

@@ -1,0 +1,85 @@
+"""Host settings as an operator writes them: level names in any case; a value the platform
+cannot use stops start-up with one line naming the variable (never a bare traceback), under
+start_platform.py and under gunicorn alike."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from backend.app import create_app
+from backend.config import SettingsError, host_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("given, level", [("debug", "DEBUG"), ("warn", "WARNING"),
+                                          ("Warning", "WARNING"), ("fatal", "CRITICAL")])
+def test_log_levels_in_any_case(given, level):
+    assert host_settings({"LOG_LEVEL": given})["LOG_LEVEL"] == level
+
+
+@pytest.mark.parametrize("key, value", [
+    ("LOG_LEVEL", "verbose"), ("LOG_FORMAT", "xml"), ("REDIS_URL", "localhost:6379"),
+    ("RATELIMIT_STORAGE_URI", "localhost:6379"), ("SCHEDULER_ENABLED", "maybe"),
+    ("RATELIMIT_ENABLED", "sometimes"), ("JWT_ACCESS_TOKEN_MINUTES", "an hour"),
+    ("MAX_CONTENT_LENGTH", "-1")])
+def test_an_unusable_value_names_its_variable(key, value):
+    with pytest.raises(SettingsError, match=f"^invalid settings: {key}: "):
+        host_settings({key: value})
+
+
+def test_every_unusable_value_is_named_at_once_and_urls_are_not_echoed():
+    with pytest.raises(SettingsError) as raised:
+        host_settings({"LOG_LEVEL": "loud", "REDIS_URL": "user:s3cret-pw@redis-host:6379"})
+    message = str(raised.value)
+    assert "LOG_LEVEL: " in message and "REDIS_URL: " in message
+    assert "s3cret-pw" not in message and "redis://localhost:6379/0" in message
+
+
+def test_urls_and_booleans_that_are_fine(tmp_path):
+    settings = host_settings({"REDIS_URL": "rediss://:pw@cache:6380/1", "SCHEDULER_ENABLED": "OFF",
+                              "RATELIMIT_STORAGE_URI": "memory://", "LOG_FORMAT": "JSON"})
+    assert settings["REDIS_URL"].startswith("rediss://") and settings["SCHEDULER_ENABLED"] is False
+    assert settings["LOG_FORMAT"] == "json"
+
+
+def test_create_app_checks_what_its_config_argument_gives(tmp_path, sandbox):
+    base = {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 40,
+            "INSTAGRAM_SANDBOX_URL": sandbox.url}
+    assert create_app({**base, "LOG_LEVEL": "debug"}).config["LOG_LEVEL"] == "DEBUG"
+    with pytest.raises(SettingsError, match="REDIS_URL"):
+        create_app({**base, "REDIS_URL": "localhost:6379"})
+
+
+def environment(tmp_path, **settings):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INSTAGRAM_", "FACEBOOK_"))}
+    return {**env, "INSTAGRAM_APP_ID": "", "INSTANCE_PATH": str(tmp_path / "instance"),
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"), "PYTHONUNBUFFERED": "1",
+            **settings}
+
+
+@pytest.mark.parametrize("key, value", [("LOG_LEVEL", "verbose"),
+                                        ("REDIS_URL", "localhost:6379"),
+                                        ("INSTAGRAM_LEASE_SECONDS", "abc")])
+def test_start_platform_says_which_setting_in_one_line(tmp_path, key, value):
+    done = subprocess.run([sys.executable, "start_platform.py", "--port", "0",
+                           "--sandbox-port", "0"], cwd=ROOT, capture_output=True, text=True,
+                          env=environment(tmp_path, **{key: value}), timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "start_platform: invalid " in done.stderr and f"{key}: " in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.e2e
+def test_gunicorn_stops_with_one_line_naming_the_setting(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                           "--workers", "2", "--bind", "127.0.0.1:0", "backend.wsgi:app"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env=environment(tmp_path, LOG_LEVEL="verbose", LOG_FORMAT="json"))
+    output = done.stdout + done.stderr
+    assert done.returncode != 0  # stopped, rather than booting workers again and again
+    assert "Traceback" not in output
+    assert output.count("not starting: invalid settings: LOG_LEVEL: must be one of") >= 1
+    assert output.count("Booting worker") <= 2
