@@ -122,6 +122,17 @@ def test_non_finite_numbers_are_invalid_json_everywhere(client, auth_headers, op
             assert_envelope(response, 400)
 
 
+@pytest.mark.parametrize("text", ["NaN", "inf", "-Infinity", "1e400"])
+def test_non_finite_numbers_as_strings_are_422(client, auth_headers, text):
+    # pydantic reads these strings as floats: the field refuses them.
+    body = {"type": "feed", "account_id": 1,
+            "user_tags": [{"username": "ann", "x": text, "y": 0.5}]}
+    for path in ("/preview", "/drafts", "/posts"):
+        response = client.post(PREFIX + path, json=body, headers=auth_headers())
+        error = assert_envelope(response, 422)
+        assert error["details"]["errors"][0]["field"] == "user_tags.0.x", path
+
+
 def test_only_the_first_validation_errors_are_reported(client, auth_headers):
     headers = auth_headers()
     unknown = {f"field{i}": 0 for i in range(500)}

@@ -45,7 +45,8 @@ def test_non_finite_numbers_never_reach_postgresql(pg_app):  # noqa: F811
     headers = register_and_login(live.http, live.url, "nan@example.com")
     callback, _ = authorize(live, headers)
     account = live.http.get(callback, headers={"Accept": "application/json"}).json()["account"]
-    for x, status in (("NaN", 400), ("1e400", 400), ("-Infinity", 400)):
+    for x, status in (("NaN", 400), ("1e400", 400), ("-Infinity", 400), ('"NaN"', 422),
+                      ('"inf"', 422)):
         body = ('{"type": "feed", "account_id": %d, "upload_token": "%s", '
                 '"user_tags": [{"username": "ann", "x": %s, "y": 0.5}]}') % (
                     account["id"], "A" * 32, x)
