@@ -128,7 +128,8 @@ def _entry_id(entry):
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
     value = str(value)
-    return value if value.isdigit() and len(value) <= MAX_ID else None
+    # ASCII digits only: str.isdigit() also takes "²" and "١٢".
+    return value if value.isascii() and value.isdigit() and len(value) <= MAX_ID else None
 
 
 def _time(entry):
