@@ -22,7 +22,7 @@ _PARAM_RE = re.compile(
     r"|[^&\s\"',;)}\]<>#]+)"
     % "|".join(SECRET_PARAMS), re.IGNORECASE)
 # OAuth codes only in URLs: "code" alone is too common a word ("error code 190") to scrub.
-_CODE_RE = re.compile(r"([?&]code=)[^&\s#\"'<>]+")
+_CODE_RE = re.compile(r"([?&](?:code|ticket)=)[^&\s#\"'<>]+")
 # A named Authorization header hides its value whatever its length or scheme.
 _AUTH_HEADER_RE = re.compile(
     r"(?P<head>\bAuthorization[\"']?\s*[:=]\s*[\"']?)(?P<scheme>(?:Bearer|OAuth|Basic)\s+)?"
