@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from backend import auth, errors, health, home, metrics, notifications, request_log
+from backend import auth, errors, health, home, inputs, metrics, notifications, request_log
 from backend.config import SettingsError, host_settings
 from backend.config import check as check_settings
 from backend.extensions import db, jwt, limiter, migrate, scheduler
@@ -46,6 +46,8 @@ def create_app(config=None):
     jwt.init_app(app)
     # Before the limiter: a request it refuses still gets its id, log line and metric.
     request_log.init_app(app)
+    # Before the limiter too: its key functions read login bodies, which must be capped first.
+    inputs.init_app(app)
     limiter.init_app(app)
     scheduler.init_app(app)
     errors.init_app(app)

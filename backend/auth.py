@@ -1,9 +1,11 @@
 """Host register/login endpoints (JWT) and JWT failures in the one error envelope."""
 import hashlib
+import logging
 import re
 
 from flask import Blueprint, jsonify, request
 from flask_jwt_extended import create_access_token, get_jwt_identity
+from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.exc import IntegrityError
 
 from backend.errors import APIError, error_response
@@ -11,6 +13,7 @@ from backend.extensions import db, jwt, limiter
 from backend.inputs import MAX_ID, unstorable_text
 from backend.models import User
 
+log = logging.getLogger(__name__)
 auth_bp = Blueprint("auth", __name__, url_prefix="/api/auth")
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -28,6 +31,9 @@ def client_address():
     return f"ip:{request.remote_addr or 'unknown'}"
 
 
+EMAIL_KEY = "email:"
+
+
 def email_tried():
     """Rate-limit key: the email a login or registration is for, as the view normalises it.
 
@@ -36,11 +42,26 @@ def email_tried():
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
     text = email.strip().lower() if isinstance(email, str) else ""
-    return "email:" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+    return EMAIL_KEY + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
 
 
-def _failed_login(response):
-    return response.status_code == 401
+@auth_bp.after_request
+def _refund_unless_failed(response):
+    """Only failed logins count per email. Every attempt is counted when it arrives (a
+    check then and a count after the answer let concurrent guesses all pass the check:
+    20 of 40 at once got to try a password, against a limit of 10); once the answer is
+    known, all but a wrong password are given back, refusals (429) included."""
+    if request.endpoint != "auth.login" or response.status_code == 401 \
+            or not isinstance(limiter.limiter, FixedWindowRateLimiter):
+        return response  # other strategies cannot give back: every attempt counts
+    try:
+        for hit in limiter.current_limits:
+            if any(str(arg).startswith(EMAIL_KEY) for arg in hit.request_args):
+                limiter.limiter.hit(hit.limit, *hit.request_args, cost=-1)
+    except Exception:  # the storage failed since the check: the attempt stays counted
+        log.warning("could not give back a login attempt to the per-email limit",
+                    exc_info=True)
+    return response
 
 
 def _credentials():
@@ -88,8 +109,9 @@ def register():
 
 @auth_bp.post("/login")
 @limiter.limit(LOGIN_PER_ADDRESS, key_func=client_address)
-# Only failures count per email, so a user who logs in often is never locked out by it.
-@limiter.limit(LOGIN_FAILURES_PER_EMAIL, key_func=email_tried, deduct_when=_failed_login)
+# Only failures count per email (_refund_unless_failed), so a user who logs in often is
+# never locked out by it.
+@limiter.limit(LOGIN_FAILURES_PER_EMAIL, key_func=email_tried)
 def login():
     email, password = _credentials()
     user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()

@@ -124,8 +124,11 @@ def host_settings(environ=None):
         # hide_parameters: bound values (emails, password hashes, tokens) never reach a SQL
         # log line or an exception's text, whatever the log level or SQLALCHEMY_ECHO.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
-        # Largest request body accepted (uploads included); larger ones get 413.
+        # Largest request body accepted: multipart uploads to the routes that take files;
+        # larger ones get 413.
         "MAX_CONTENT_LENGTH": read(env_int, "MAX_CONTENT_LENGTH", 110 * 1024 * 1024, env),
+        # Largest body of every other request (JSON, forms without files); larger ones get 413.
+        "MAX_JSON_BODY_BYTES": read(env_int, "MAX_JSON_BODY_BYTES", 1024 * 1024, env),
         # In-process APScheduler; turn off in processes that must not run background jobs.
         "SCHEDULER_ENABLED": read(env_bool, "SCHEDULER_ENABLED", True, env),
         # Redis shared by every worker and host: rate limits, Meta throttles, the circuit

@@ -131,7 +131,8 @@ def test_every_setting_is_documented_in_env_example():
     documented = {line.split("=")[0] for line in text.splitlines()
                   if line and not line.startswith("#")}
     host_keys = {"SECRET_KEY", "JWT_SECRET_KEY", "JWT_ACCESS_TOKEN_MINUTES", "DATABASE_URL",
-                 "MAX_CONTENT_LENGTH", "SCHEDULER_ENABLED", "RATELIMIT_STORAGE_URI",
+                 "MAX_CONTENT_LENGTH", "MAX_JSON_BODY_BYTES", "SCHEDULER_ENABLED",
+                 "RATELIMIT_STORAGE_URI",
                  "RATELIMIT_ENABLED", "LOG_LEVEL", "PUBLIC_BASE_URL", "REDIS_URL",
                  "LOG_FORMAT", "METRICS_ALLOW_FROM", "METRICS_TOKEN", "RATELIMIT_KEY_PREFIX"}
     assert set(KEYS) - documented == set()

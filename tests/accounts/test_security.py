@@ -42,6 +42,18 @@ def test_logs_of_a_full_flow_hold_no_token(live, live_user, connect_account, san
     assert "sandbox-app-secret" not in text
 
 
+@pytest.mark.e2e
+def test_connect_links_stay_out_of_the_access_log(live, live_user, caplog):
+    # werkzeug's access line held /oauth/start?ticket=... in clear: a working connect link.
+    caplog.set_level(logging.INFO)
+    headers = live_user()
+    start = live.http.post(live.api("/oauth/authorize"), headers=headers, json={}).json()
+    ticket = start["start_url"].split("ticket=", 1)[1]
+    live.http.get(start["start_url"], allow_redirects=False)
+    assert "/oauth/start?ticket=[REDACTED]" in caplog.text
+    assert ticket not in caplog.text
+
+
 def test_tokens_are_encrypted_with_the_first_key_and_readable_with_older(tmp_path):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     before = load_cipher(old, sandbox=False, instance_path=str(tmp_path))

@@ -1,4 +1,5 @@
 """Login and register limits that no JWT lifts, and JWTs that login would never issue."""
+import threading
 from datetime import timedelta
 
 import pytest
@@ -99,3 +100,37 @@ def test_login_and_register_refuse_unstorable_credentials(client, field, text):
     for path in HOST_ENDPOINTS:
         response = client.post(path, data=body, content_type="application/json")
         assert assert_envelope(response, 422)["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("guesses", [40, 80])
+def test_concurrent_guesses_for_one_email_are_held_to_the_limit(app, client, guesses):
+    # The count came after the answer: every guess that arrived before the tenth answered
+    # passed the check (20 of 40 got to try a password).
+    client.post("/api/auth/register", json={"email": "burst@example.com", "password": PASSWORD})
+    start, answers = threading.Barrier(guesses), []
+
+    def guess(i):
+        start.wait()
+        answers.append(login(app.test_client(), "burst@example.com",
+                             address=f"10.{i // 250}.{i % 250}.1").status_code)
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [401] * 10 + [429] * (guesses - 10)
+
+
+def test_refused_logins_do_not_count_against_the_hour(client, time_machine):
+    # Only wrong passwords count: 10 of them, then 45 refusals within the minute, leave the
+    # hour's 50 far from spent.
+    client.post("/api/auth/register", json={"email": "hour@example.com", "password": PASSWORD})
+    time_machine.move_to("2030-01-01 00:00:00", tick=False)
+    answers = [login(client, "hour@example.com", address=f"192.0.2.{i}").status_code
+               for i in range(55)]
+    assert answers == [401] * 10 + [429] * 45
+    time_machine.shift(timedelta(seconds=61))
+    answers = [login(client, "hour@example.com", address=f"198.51.100.{i}").status_code
+               for i in range(10)]
+    assert answers == [401] * 10
+    assert login(client, "hour@example.com", PASSWORD, address="203.0.113.1").status_code == 429

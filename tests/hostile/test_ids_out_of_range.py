@@ -1,11 +1,16 @@
 """Ids outside the database's integer range: 404 or 422 like any unknown id, never a 500."""
+import json
 import re
 
 import pytest
+import requests
 
 from backend.extensions import db
 from backend.inputs import MAX_ID
 from backend.models import SNSAccount, User
+from backend.services.instagram.comments import moderation
+from backend.services.instagram.graph.error_codes import DEFAULT_RATE_LIMIT_WAIT, retry_after_from
+from backend.services.instagram.webhooks import processing, receiver
 from tests.hostile.conftest import assert_envelope, fill_path, operations, resolve
 
 HUGE = (MAX_ID + 1, 2**63, -(2**63) - 1, 10**30)
@@ -100,3 +105,38 @@ def test_largest_id_is_still_an_ordinary_unknown_id(client, auth_headers):
     listed = client.get("/api/sns/instagram/posts", query_string={"before": MAX_ID},
                         headers=auth_headers())
     assert listed.status_code == 200 and listed.get_json()["posts"] == []
+
+
+NOT_GRAPH_IDS = ("abc", "\u00b2", "\u0661\u0662", "1" * 33, "-1", "1.5")
+
+
+def test_every_media_path_answers_404_for_what_is_not_a_media_id(app, client, auth_headers,
+                                                                 openapi):
+    # /media/{id}/insights answered 422 while the other media paths answered 404.
+    headers = auth_headers()
+    account_id = owned_account(app, "alice@example.com")
+    tried = 0
+    for method, path, _op in operations(openapi):
+        if "{media_id}" not in path:
+            continue
+        for media_id in NOT_GRAPH_IDS:
+            response = client.open(fill_path(path, media_id=media_id), method=method,
+                                   headers=headers, query_string={"account_id": account_id},
+                                   json={"account_id": account_id, "message": "hi"}
+                                   if method == "POST" else None)
+            error = assert_envelope(response, 404)
+            assert error["code"] == "media_not_found", (method, path, media_id, error)
+            tried += 1
+    assert tried >= 4 * len(NOT_GRAPH_IDS)
+
+
+@pytest.mark.parametrize("odd", ["\u00b2", "\u0661\u0662", "\uff11"])  # ², Arabic 12, fullwidth 1
+def test_numbers_from_outside_are_ascii_digits_only(odd):
+    # str.isdigit() takes these; int() then fails on some ("²") and reads others ("١٢" is 12).
+    delivery = {"object": "instagram", "entry": [{"id": odd, "time": 1760000000, "changes": [
+        {"field": "comments", "value": {"id": "1", "text": "hi"}}]}]}
+    assert receiver.parse(json.dumps(delivery).encode()) == ([], 1)
+    assert processing._id(odd) is None and moderation._id_in(odd) is None
+    response = requests.Response()
+    response.headers["Retry-After"] = odd
+    assert retry_after_from(response) == DEFAULT_RATE_LIMIT_WAIT

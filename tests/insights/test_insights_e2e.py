@@ -176,7 +176,9 @@ def test_insights_are_private(setup, app, live_user):
 def test_bad_input_gets_the_envelope(setup, app):
     account = setup.account["id"]
     for path, params, status in (
-            ("/media/abc/insights", {"account_id": account}, 422),
+            ("/media/abc/insights", {"account_id": account}, 404),
+            ("/media/\u00b2/insights", {"account_id": account}, 404),
+            ("/media/" + "1" * 33 + "/insights", {"account_id": account}, 404),
             ("/media/123/insights", {}, 422),
             (f"/accounts/{account}/insights", {"since": "yesterday"}, 422),
             (f"/accounts/{account}/insights", {"since": "2026-01-01", "until": "2026-03-01"},

@@ -7,7 +7,7 @@ from PIL import Image, features
 
 from backend.services.instagram.preflight.probe import MediaProbeError, parse_media, probe_file
 
-from .builders import ROTATE_90, box, ftyp, full_box, heic, image_bytes, moov, mp4
+from .builders import ROTATE_90, box, ftyp, full_box, heic, image_bytes, moov, mp4, trak
 
 
 def dims(info):
@@ -123,7 +123,7 @@ def test_large_mdat_size_and_mdat_to_end_of_file():
 
 def test_unknown_duration_is_none():
     header = box(b"moov", full_box(b"mvhd", 0, struct.pack(">IIII", 0, 0, 600, 0xFFFFFFFF)
-                                   + bytes(80)))
+                                   + bytes(80)) + trak(b"vide", 1080, 1920))
     assert parse_media(ftyp() + header).duration_s is None
 
 

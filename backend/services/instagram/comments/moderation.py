@@ -41,7 +41,8 @@ def reply(account, comment_id, message):
 
 
 def _id_in(value):
-    return str(value) if isinstance(value, (str, int)) and str(value).isdigit() else None
+    text = str(value) if isinstance(value, (str, int)) else ""
+    return text if text.isascii() and text.isdigit() else None
 
 
 def _written(account, answer, message, media_id=None, parent_id=None):

@@ -10,15 +10,17 @@ from pydantic.json_schema import models_json_schema
 
 from backend.errors import APIError, NotFound
 from backend.identity import require_jwt
-from backend.inputs import MAX_ID, JSONTooDeep, parse_json, unstorable_text
+from backend.inputs import (MAX_ID, MAX_REPORTED_ERRORS, MULTIPART, JSONRefused, body_limit,
+                            parse_json, takes_files, unstorable_text)
 
 REF = "#/components/schemas/{model}"
 # A row id in a body or query: outside the database's integer range it names no row, and
 # binding it would make the driver raise; refused with the other validation errors.
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
-# Path ids the same way, answered 404 as an unknown id is (`<thing>_not_found`). Checked in the view wrapper rather
-# than with werkzeug's int(max=...): a failed conversion there still counts the path as
-# matched for the other rules' methods, so PATCH /drafts/<too big> would answer 405.
+# Path ids the same way, answered 404 as an unknown id is (`<thing>_not_found`). Checked in
+# the view wrapper rather than with werkzeug's int(max=...): a failed conversion there still
+# counts the path as matched for the other rules' methods, so PATCH /drafts/<too big> would
+# answer 405.
 _INT_PATH = re.compile(r"<int:([a-zA-Z_]+)>")
 
 
@@ -72,6 +74,8 @@ class Registry:
                     kwargs["body"] = validate(endpoint.body, _json_body(), "body")
                 return view(*args, **kwargs)
 
+            if MULTIPART in endpoint.content_types:
+                body_limit(takes_files)(wrapper)  # files up to MAX_CONTENT_LENGTH
             blueprint.add_url_rule(rule, view.__name__, wrapper, methods=[endpoint.method])
             return wrapper
         return decorator
@@ -160,7 +164,7 @@ def _operation(endpoint, path):
 
 
 def _json_body():
-    if request.mimetype == "multipart/form-data":
+    if request.mimetype == MULTIPART:
         return {key: _form_value(value) for key, value in request.form.items()}
     if not request.content_length and not request.data:
         return {}
@@ -171,8 +175,8 @@ def _json_body():
     # depth limit still answers 400, never a RecursionError's 500.
     try:
         return parse_json(request.get_data(cache=True))
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, JSONTooDeep
-        reason = str(exc) if isinstance(exc, JSONTooDeep) else "it is not valid JSON"
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, JSONRefused
+        reason = str(exc) if isinstance(exc, JSONRefused) else "it is not valid JSON"
         raise APIError(f"The request body cannot be read: {reason}", code="invalid_json")
 
 
@@ -188,23 +192,32 @@ def _form_value(value):
 
 
 def validate(model, data, where):
-    """Parse data with a pydantic model; errors become one 422 listing every field."""
+    """Parse data with a pydantic model; errors become one 422 listing the first
+    MAX_REPORTED_ERRORS fields (`details.truncated` when there were more)."""
     if not isinstance(data, dict):
         raise APIError(f"The {where} must be a JSON object.", code="validation_error",
                        status=422)
-    unstorable = unstorable_text(data)
+    unstorable = unstorable_text(data, limit=MAX_REPORTED_ERRORS + 1)
     if unstorable:
-        errors = [{"field": ".".join(str(p) for p in path) or where,
-                   "code": "invalid_characters", "message": f"contains {reason}"}
-                  for path, reason in unstorable]
-        raise APIError("The request has text that cannot be stored or sent to Instagram: "
-                       + "; ".join(f"{e['field']} {e['message']}" for e in errors[:5]),
-                       code="validation_error", status=422, details={"errors": errors})
+        raise _invalid("The request has text that cannot be stored or sent to Instagram: ",
+                       [{"field": ".".join(str(p) for p in path) or where,
+                         "code": "invalid_characters", "message": f"contains {reason}"}
+                        for path, reason in unstorable], " ")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = [{"field": ".".join(str(p) for p in e["loc"]) or where,
-                   "code": e["type"], "message": e["msg"]} for e in exc.errors()]
-        raise APIError("The request is not valid: "
-                       + "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]),
-                       code="validation_error", status=422, details={"errors": errors})
+        # Without the input each error would echo (a list of a million items, once each).
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        raise _invalid("The request is not valid: ", [
+            {"field": ".".join(str(p) for p in e["loc"]) or where, "code": e["type"],
+             "message": e["msg"]} for e in errors[:MAX_REPORTED_ERRORS + 1]], ": ") from None
+
+
+def _invalid(prefix, errors, joint):
+    """The 422: the first errors in the message, up to MAX_REPORTED_ERRORS in details."""
+    details = {"errors": errors[:MAX_REPORTED_ERRORS]}
+    if len(errors) > MAX_REPORTED_ERRORS:
+        details["truncated"] = True  # only the first are listed
+    return APIError(prefix + "; ".join(f"{e['field']}{joint}{e['message']}"
+                                       for e in errors[:5]),
+                    code="validation_error", status=422, details=details)

@@ -255,7 +255,7 @@ def retry_after_from(response: requests.Response) -> float:
     if usage is not None and usage.retry_after:
         return usage.retry_after
     header = response.headers.get("Retry-After")
-    if header and header.strip().isdigit():
+    if header and header.strip().isascii() and header.strip().isdigit():
         return float(header)
     return DEFAULT_RATE_LIMIT_WAIT
 

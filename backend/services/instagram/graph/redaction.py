@@ -23,9 +23,10 @@ _PARAM_RE = re.compile(
     r"|\[REDACTED\](?=[&\s\"',;)}\]<>#]|$)"  # already hidden: twice changes nothing
     r"|[^&\s\"',;)}\]<>#]+)"
     % "|".join(SECRET_PARAMS), re.IGNORECASE)
-# OAuth codes and states only in URLs (a callback's query string, in an access log line or
-# a Referer): "code" and "state" alone are too common words ("error code 190", "state=open").
-_CODE_RE = re.compile(r"([?&](?:code|state)=)[^&\s#\"'<>]+")
+# OAuth codes, states and connect-link tickets only in URLs (a callback's query string, in an
+# access log line or a Referer): "code" and "state" alone are too common words ("error code
+# 190", "state=open").
+_CODE_RE = re.compile(r"([?&](?:code|state|ticket)=)[^&\s#\"'<>]+")
 # A named Authorization header hides its value whatever its length or scheme.
 _AUTH_HEADER_RE = re.compile(
     r"(?P<head>\bAuthorization[\"']?\s*[:=]\s*[\"']?)(?P<scheme>(?:Bearer|OAuth|Basic)\s+)?"

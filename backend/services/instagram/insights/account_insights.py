@@ -16,6 +16,10 @@ from backend.services.instagram.graph.insights_fetch import Fetched, ask_droppin
 from backend.services.instagram.insights.store import save_account_rows
 
 ACCOUNT_KIND = "ACCOUNT"
+# Times a query may name: ranges reach back from them (7 days by default), and dates near
+# datetime's own limits (year 1, 9999) overflow once shifted.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
 MAX_SPAN = timedelta(days=30)
 DEFAULT_SPAN = timedelta(days=7)
 ALWAYS_SERIES = ("follower_count", "online_followers")
@@ -23,21 +27,35 @@ KNOWN_BREAKDOWNS = set(DEMOGRAPHIC_BREAKDOWNS).union(*TOTAL_BREAKDOWNS.values())
 
 
 def parse_instant(value, name):
-    """A query time: unix seconds, a date (midnight UTC) or an ISO 8601 datetime."""
+    """A query time: unix seconds, a date (midnight UTC) or an ISO 8601 datetime, as aware
+    UTC. 422 validation_error when unreadable, invalid_range outside EARLIEST..LATEST."""
     if value is None or value == "":
         return None
     text = str(value).strip()
     try:
-        if text.isdigit():
-            return datetime.fromtimestamp(int(text), timezone.utc)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (ValueError, OverflowError, OSError):
+        if text.isascii() and text.isdigit():
+            parsed = datetime.fromtimestamp(int(text), timezone.utc)
+        else:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=timezone.utc)
+            parsed = parsed.astimezone(timezone.utc)  # year 1 or 9999 with an offset: none
+    except (OverflowError, OSError):
+        raise _out_of_range(name) from None
+    except ValueError:
+        if text.isascii() and text.isdigit():  # past datetime's year 9999
+            raise _out_of_range(name) from None
         raise APIError(f"`{name}` must be a date (2026-11-01), an ISO 8601 time or unix "
                        "seconds.", code="validation_error", status=422,
                        details={"field": name}) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    if not EARLIEST <= parsed <= LATEST:
+        raise _out_of_range(name)
+    return parsed
+
+
+def _out_of_range(name):
+    return APIError(f"`{name}` must be between {EARLIEST.year} and {LATEST.year}.",
+                    code="invalid_range", status=422, details={"field": name})
 
 
 def time_range(since, until, now=None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from backend.errors import APIError
+from backend.errors import APIError, NotFound
 from backend.extensions import db
 from backend.models import SNSAccount, SNSPost, utcnow
 from backend.services.instagram.accounts import connected
@@ -14,6 +14,7 @@ from backend.services.instagram.graph import errors as graph
 from backend.services.instagram.graph.insights_catalogue import (
     CAROUSEL, FEED, REELS, STORY, default_media_metrics, media_kind, media_metric_status)
 from backend.services.instagram.graph.insights_fetch import fetch_media, parse_time
+from backend.services.instagram.graph.wire import GRAPH_ID
 from backend.services.instagram.insights.store import latest_media_values, save_media_snapshot
 from backend.services.instagram.publishing import posts
 
@@ -66,6 +67,9 @@ def post_target(post, account):
 
 def for_media(user_id, account_id, media_id):
     account = connected.get_owned(user_id, account_id)
+    if not GRAPH_ID.fullmatch(media_id):  # as on every other media path: no such media
+        raise NotFound("No media with this id: Instagram media ids are digits.",
+                       code="media_not_found")
     post = db.session.execute(db.select(SNSPost).where(
         SNSPost.account_id == account.id, SNSPost.platform_post_id == media_id,
         SNSPost.status == "published")).scalars().first()

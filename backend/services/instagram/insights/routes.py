@@ -35,9 +35,6 @@ for _path, _name in (("/<int:post_id>/insights", "post_insights"),
            "Insights of any media of a connected account", query=schemas.AccountMediaInsightsQuery,
            response=schemas.MediaInsightsEnvelope, errors=READ_ERRORS, description=MEDIA_DOC)
 def any_media_insights(media_id, query):
-    if not media_id.isdigit() or len(media_id) > 40:
-        raise APIError("A media id is a Graph id: digits only.", code="validation_error",
-                       status=422, details={"field": "media_id"})
     target = media_insights.for_media(current_user_id(), query.account_id, media_id)
     return dump(schemas.MediaInsightsEnvelope, {"insights": media_insights.report(
         target, query.refresh, split_names(query.metrics))})

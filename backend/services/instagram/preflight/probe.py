@@ -231,6 +231,11 @@ def _walk_boxes(head: bytes, info: MediaInfo, total, read_at, window: int) -> No
             if kind == b"moov":
                 info.moov_before_mdat = info.moov_before_mdat is None
                 _parse_moov(data, start, start + size - header_len, info)
+                if info.width is None and start + size - header_len <= len(data):
+                    # All of moov was read (a cut-off one only leaves dimensions unknown).
+                    raise MediaProbeError("video_unreadable", "The video has no readable "
+                                          "video track: the file is damaged, or holds no "
+                                          "video.")
             else:
                 _parse_heif_meta(data, start + 4, start + size - header_len, info)
             return
@@ -238,8 +243,10 @@ def _walk_boxes(head: bytes, info: MediaInfo, total, read_at, window: int) -> No
 
 
 def _parse_moov(data: bytes, start: int, end: int, info: MediaInfo) -> None:
+    # Every read below stays within the box it reads (a box may be shorter than its type's
+    # fields: damaged, or cut off where the read stopped).
     mvhd = _find(data, start, end, b"mvhd")
-    if mvhd:
+    if mvhd and mvhd[0] < mvhd[1]:
         version, body = data[mvhd[0]], mvhd[0]
         fmt, at = (">IQ", body + 20) if version == 1 else (">II", body + 12)
         if at + struct.calcsize(fmt) <= mvhd[1]:
@@ -256,7 +263,7 @@ def _parse_trak(data: bytes, start: int, end: int, info: MediaInfo) -> None:
     if not hdlr or data[hdlr[0] + 8:hdlr[0] + 12] != b"vide":
         return
     tkhd = _find(data, start, end, b"tkhd")
-    matrix = tkhd and tkhd[0] + (52 if data[tkhd[0]] == 1 else 40)
+    matrix = tkhd and tkhd[0] < tkhd[1] and tkhd[0] + (52 if data[tkhd[0]] == 1 else 40)
     if matrix and matrix + 44 <= tkhd[1]:
         a, b = struct.unpack_from(">ii", data, matrix)
         width, height = (v >> 16 for v in struct.unpack_from(">II", data, matrix + 36))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageCms, ImageOps
 
-from .probe import MediaInfo, probe_file, sniff_format
+from .probe import MediaInfo, MediaProbeError, probe_file, sniff_format
 
 JPEG_QUALITY = 90
 CHUNK_BYTES = 1024 * 1024
@@ -122,9 +122,9 @@ def store_upload(fileobj, filename: str, *, upload_dir, max_bytes: int,
         with open(raw, "rb") as fh:
             fmt = sniff_format(fh.read(64))
         if fmt in _VIDEO_FORMATS:
+            info = _probe_video(raw, filename)  # before it has a name anyone can fetch
             path = base.with_suffix("." + fmt)
             os.replace(raw, path)
-            info = probe_file(path)
             return StoredUpload(token, str(path), size, info.width, info.height, fmt, fmt,
                                 False, info)
         with (gate.slot(wait) if gate is not None else _no_gate()):
@@ -152,6 +152,14 @@ def _copy_capped(fileobj, path: Path, max_bytes: int, filename: str) -> int:
     if not size:
         raise UploadRejected(f"{filename} is empty.", "upload_empty")
     return size
+
+
+def _probe_video(raw: Path, filename: str) -> MediaInfo:
+    try:
+        return probe_file(raw)
+    except MediaProbeError as exc:
+        raise UploadRejected(f"{filename} cannot be read as a video: {exc.message}",
+                             exc.code) from None
 
 
 @contextmanager

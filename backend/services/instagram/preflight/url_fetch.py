@@ -228,6 +228,6 @@ def open_media_url(url: str, *, max_bytes: int, allow_loopback: bool = False,
                  else resp.headers.get("Content-Length", ""))
         content_type = resp.headers.get("Content-Type")
         data = fetcher.read(resp, max_bytes)
-        yield Head(data, int(total) if total.isdigit() else None, content_type,
+        yield Head(data, int(total) if total.isascii() and total.isdigit() else None, content_type,
                    (lambda offset, length: fetcher.read_at(final_url, offset, length))
                    if ranged else None)

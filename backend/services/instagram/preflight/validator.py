@@ -52,6 +52,8 @@ class Validator:
         kind = kind_of(post_type, payload)
         problems = rules.check_post(kind, payload, allow_loopback_http=self.sandbox)
         sources = media_sources(kind, payload)
+        if kind == "carousel" and len(payload.get("items") or ()) > rules.CAROUSEL_MAX_ITEMS:
+            sources = []  # refused for its count already: no item is downloaded
         with ThreadPoolExecutor(max_workers=min(4, max(1, len(sources)))) as pool:
             probed = list(pool.map(self._probe, sources))
         media, infos = [], []

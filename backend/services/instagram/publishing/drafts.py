@@ -82,11 +82,11 @@ def delete(user_id, post_id):
     db.session.commit()
 
 
-def list_drafts(user_id, account_id=None):
-    query = db.select(SNSPost).filter_by(user_id=user_id, status="draft")
-    if account_id is not None:
-        query = query.filter_by(account_id=account_id)
-    return db.session.execute(query.order_by(SNSPost.updated_at.desc())).scalars().all()
+def list_drafts(user_id, query):
+    """One page of drafts, newest first: by id, as GET /posts, so that editing a draft
+    while paging neither repeats nor skips one."""
+    page = posts.list_owned(user_id, query, status="draft")
+    return {"drafts": page["posts"], "next_before": page["next_before"]}
 
 
 def publish(user_id, post_id, body):

@@ -186,12 +186,15 @@ def get_owned(user_id, post_id):
     return post
 
 
-def list_owned(user_id, query):
+def list_owned(user_id, query, status=None):
+    """One page (query.limit, query.before) of the user's posts, newest first; `status`
+    (else query.status) filters them."""
     stmt = db.select(SNSPost).filter_by(user_id=user_id)
     if query.account_id is not None:
         stmt = stmt.filter_by(account_id=query.account_id)
-    if query.status:
-        stmt = stmt.filter_by(status=query.status)
+    status = status or getattr(query, "status", None)
+    if status:
+        stmt = stmt.filter_by(status=status)
     if query.before is not None:
         stmt = stmt.where(SNSPost.id < query.before)
     rows = db.session.execute(stmt.order_by(SNSPost.id.desc()).limit(query.limit + 1)) \

@@ -27,11 +27,12 @@ def create_draft(body):
     return _draft(drafts.create(current_user_id(), body), 201)
 
 
-@api.route(instagram_bp, "/drafts", "GET", "The caller's drafts, last edited first",
-           query=schemas.DraftListQuery, response=schemas.DraftList)
+@api.route(instagram_bp, "/drafts", "GET", "The caller's drafts, newest first",
+           query=schemas.DraftListQuery, response=schemas.DraftList,
+           description="One page of `limit` drafts; pass `next_before` as `before` for the "
+                       "next.")
 def list_drafts(query):
-    items = drafts.list_drafts(current_user_id(), query.account_id)
-    return dump(schemas.DraftList, {"drafts": [posts.serialize(p) for p in items]})
+    return dump(schemas.DraftList, drafts.list_drafts(current_user_id(), query))
 
 
 @api.route(instagram_bp, "/drafts/<int:post_id>", "GET", "A draft",

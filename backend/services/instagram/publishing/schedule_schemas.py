@@ -1,6 +1,6 @@
 """Request and response schemas of drafts, schedules, the calendar and best times."""
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -11,6 +11,7 @@ from backend.services.instagram.publishing.schemas import (PUBLISH_AT, WHEN_LIMI
                                                            PreviewRequest)
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+MAX_SLOTS = 24 * 7  # in a week
 
 
 class DraftRequest(PreviewRequest):
@@ -31,11 +32,14 @@ class DraftEnvelope(BaseModel):
 
 class DraftList(BaseModel):
     drafts: list[PostOut]
+    next_before: int | None = Field(description="Pass as `before` for the next (older) page.")
 
 
 class DraftListQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     account_id: RowId | None = None
+    limit: int = Field(20, ge=1, le=100)
+    before: RowId | None = Field(None, description="Draft id: list drafts older than it.")
 
 
 class PublishDraftRequest(BaseModel):
@@ -56,14 +60,15 @@ class PostingScheduleRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     timezone: str | None = Field(None, description="IANA name, e.g. Europe/Paris.")
-    slots: dict[Weekday, list[str]] | None = Field(
+    slots: dict[Weekday, Annotated[list[Annotated[str, Field(max_length=16)]],
+                                   Field(max_length=MAX_SLOTS)]] | None = Field(
         None, description="e.g. {\"mon\": [\"09:00\", \"18:30\"]}; weekdays left out have none.")
     min_spacing_minutes: int | None = Field(None, ge=0, le=1440)
 
     @field_validator("slots")
     @classmethod
     def _not_too_many(cls, value):
-        if value and sum(len(v) for v in value.values()) > 24 * 7:
+        if value and sum(len(v) for v in value.values()) > MAX_SLOTS:
             raise ValueError("at most 24 slots a day")
         return value
 

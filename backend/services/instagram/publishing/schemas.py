@@ -1,35 +1,67 @@
 """Request and response schemas of the publishing endpoints (validation and OpenAPI)."""
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from backend.services.instagram.comments.schemas import FirstCommentOut
 from backend.services.instagram.core.registry import RowId
+from backend.services.instagram.preflight import rules
+
+# Sane maximums: ten times what Instagram takes. Within them the content rules report what
+# is over Instagram's limits (a draft is saved with them, to be shortened); past them a body
+# is a 422, so that no draft stores or echoes megabytes of caption or a million hashtags.
+SLACK = 10
+Url = Annotated[str, Field(max_length=4096)]
+Name = Annotated[str, Field(max_length=100)]  # usernames, hashtags, ids, tokens
+Caption = Annotated[str, Field(max_length=SLACK * rules.MAX_CAPTION_CHARS)]
+AltText = Annotated[str, Field(max_length=SLACK * rules.MAX_ALT_TEXT_CHARS)]
+MAX_ITEM_FIELDS = 20
 
 TOKEN_FIELD = Field(None, description="An upload from POST /uploads (or a multipart file "
                                       "field), instead of a URL.")
 FIRST_COMMENT = Field(None, description="Posted once on the media right after it is live "
                                         "(hashtags kept out of the caption); its state is "
                                         "`first_comment` in the post. Not for stories.")
+HASHTAGS = Field(None, max_length=SLACK * rules.MAX_HASHTAGS,
+                 description="Appended to the caption; `#` optional, duplicates removed.")
+COLLABORATORS = Field(None, max_length=SLACK * rules.MAX_COLLABORATORS,
+                      description="At most 3 usernames.")
+ITEMS = Field(None, max_length=SLACK * rules.CAROUSEL_MAX_ITEMS,
+              description="A carousel's 2 to 10 items.")
 
 
 class UserTag(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str
-    x: float | None = Field(None, description="0..1 from the left; images only.")
-    y: float | None = Field(None, description="0..1 from the top; images only.")
+    username: Name
+    # NaN and infinities (also as strings, which pydantic reads as floats) no JSON column
+    # stores and Meta does not take.
+    x: float | None = Field(None, allow_inf_nan=False,
+                            description="0..1 from the left; images only.")
+    y: float | None = Field(None, allow_inf_nan=False,
+                            description="0..1 from the top; images only.")
+
+
+UserTags = Annotated[list[UserTag], Field(max_length=SLACK * rules.MAX_USER_TAGS)]
 
 
 class CarouselItem(BaseModel):
     # Captions, locations and collaborators on items are reported by the content rules
     # with a precise code, so they are accepted here and refused there.
     model_config = ConfigDict(extra="allow")
-    image_url: str | None = None
-    video_url: str | None = None
-    upload_token: str | None = TOKEN_FIELD
-    user_tags: list[UserTag] | None = None
-    alt_text: str | None = None
+    image_url: Url | None = None
+    video_url: Url | None = None
+    upload_token: Name | None = TOKEN_FIELD
+    user_tags: UserTags | None = None
+    alt_text: AltText | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _few_fields(cls, value):
+        # Each unknown field is reported by the content rules: a bounded number of them.
+        if isinstance(value, dict) and len(value) > MAX_ITEM_FIELDS:
+            raise ValueError(f"a carousel item has at most {MAX_ITEM_FIELDS} fields")
+        return value
 
 
 PUBLISH_AT = Field(None, description=(
@@ -51,43 +83,44 @@ class Timing(BaseModel):
 
 class PostBody(Timing):
     account_id: RowId
-    caption: str | None = Field(None, description="At most 2,200 characters, 30 hashtags and "
-                                                  "20 @mentions, counting `hashtags`.")
-    hashtags: list[str] | None = Field(None, description="Appended to the caption; `#` "
-                                                         "optional, duplicates removed.")
-    user_tags: list[UserTag] | None = None
-    collaborators: list[str] | None = Field(None, description="At most 3 usernames.")
-    location_id: str | None = None
-    first_comment: str | None = FIRST_COMMENT
+    caption: Caption | None = Field(None, description="At most 2,200 characters, 30 hashtags "
+                                                      "and 20 @mentions, counting `hashtags`.")
+    hashtags: list[Name] | None = HASHTAGS
+    user_tags: UserTags | None = None
+    collaborators: list[Name] | None = COLLABORATORS
+    location_id: Name | None = None
+    first_comment: Caption | None = FIRST_COMMENT
 
 
 class FeedPostRequest(PostBody):
     """A feed image (`image_url` or `upload_token`) or a carousel (`items`, 2-10)."""
 
-    image_url: str | None = None
-    upload_token: str | None = TOKEN_FIELD
-    alt_text: str | None = Field(None, description="At most 1,000 characters; images only.")
-    items: list[CarouselItem] | None = None
+    image_url: Url | None = None
+    upload_token: Name | None = TOKEN_FIELD
+    alt_text: AltText | None = Field(None, description="At most 1,000 characters; images "
+                                                       "only.")
+    items: list[CarouselItem] | None = ITEMS
 
 
 class StoryRequest(Timing):
     account_id: RowId
-    image_url: str | None = None
-    video_url: str | None = None
-    upload_token: str | None = TOKEN_FIELD
-    user_tags: list[UserTag] | None = None
-    caption: str | None = Field(None, description="Not shown on stories (a warning says so).")
-    first_comment: str | None = Field(None, description="Refused: stories cannot be "
-                                                        "commented on.")
+    image_url: Url | None = None
+    video_url: Url | None = None
+    upload_token: Name | None = TOKEN_FIELD
+    user_tags: UserTags | None = None
+    caption: Caption | None = Field(None, description="Not shown on stories (a warning says "
+                                                      "so).")
+    first_comment: Caption | None = Field(None, description="Refused: stories cannot be "
+                                                            "commented on.")
 
 
 class ReelRequest(PostBody):
-    video_url: str | None = None
-    upload_token: str | None = TOKEN_FIELD
-    cover_url: str | None = None
+    video_url: Url | None = None
+    upload_token: Name | None = TOKEN_FIELD
+    cover_url: Url | None = None
     thumb_offset: int | None = Field(None, description="Cover frame, in milliseconds.")
     share_to_feed: bool | None = None
-    audio_name: str | None = None
+    audio_name: Name | None = None
 
 
 class AnyPostFields(BaseModel):
@@ -95,21 +128,21 @@ class AnyPostFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     account_id: RowId | None = None
-    image_url: str | None = None
-    video_url: str | None = None
-    upload_token: str | None = TOKEN_FIELD
-    caption: str | None = None
-    hashtags: list[str] | None = None
-    user_tags: list[UserTag] | None = None
-    collaborators: list[str] | None = None
-    location_id: str | None = None
-    alt_text: str | None = None
-    items: list[CarouselItem] | None = None
-    cover_url: str | None = None
+    image_url: Url | None = None
+    video_url: Url | None = None
+    upload_token: Name | None = TOKEN_FIELD
+    caption: Caption | None = None
+    hashtags: list[Name] | None = HASHTAGS
+    user_tags: UserTags | None = None
+    collaborators: list[Name] | None = COLLABORATORS
+    location_id: Name | None = None
+    alt_text: AltText | None = None
+    items: list[CarouselItem] | None = ITEMS
+    cover_url: Url | None = None
     thumb_offset: int | None = None
     share_to_feed: bool | None = None
-    audio_name: str | None = None
-    first_comment: str | None = FIRST_COMMENT
+    audio_name: Name | None = None
+    first_comment: Caption | None = FIRST_COMMENT
 
 
 class PreviewRequest(AnyPostFields):

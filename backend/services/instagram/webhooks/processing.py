@@ -146,7 +146,7 @@ def _id(value):
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
     text = str(value)
-    return text if text.isdigit() and len(text) <= 64 else None
+    return text if text.isascii() and text.isdigit() and len(text) <= 64 else None
 
 
 def _give_up(event_id, exc):

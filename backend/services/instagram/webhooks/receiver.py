@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.errors import APIError
 from backend.extensions import db
+from backend.inputs import JSONNotFinite, JSONTooDeep, parse_json
 from backend.models import utcnow
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph.webhooks import signature_is_valid
@@ -70,13 +71,16 @@ def parse(body):
     """(event rows, skipped count) of a delivery; a body that is not Meta's envelope is a
     400, signed or not."""
     try:
-        payload = json.loads(body, parse_constant=_no_constant)
-    except (ValueError, RecursionError):
+        # Meta's envelope is a few levels deep; a value nested deeper, once stored, would fail
+        # wherever the job walks it. NaN, Infinity and 1e400 no database column stores.
+        payload = parse_json(body, max_depth=MAX_DEPTH, max_values=None)
+    except JSONTooDeep:
+        raise _invalid(f"The body nests lists and objects deeper than {MAX_DEPTH} levels.") \
+            from None
+    except JSONNotFinite as exc:
+        raise _invalid(f"The body is not JSON: {exc}") from None
+    except ValueError:
         raise _invalid("The body is not JSON.") from None
-    if _too_deep(payload):
-        # Python parses up to about 1,000 levels, but a value that deep, once stored, fails
-        # wherever the job walks it; Meta's envelope is a few levels deep.
-        raise _invalid(f"The body nests lists and objects deeper than {MAX_DEPTH} levels.")
     if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
         raise _invalid("The body is not a webhook envelope: {\"object\", \"entry\": [...]}.")
     kind = payload.get("object")
@@ -119,25 +123,13 @@ def _event(kind, entry_id, moment, change):
             "status": "pending"}
 
 
-def _too_deep(payload):
-    """Whether lists and objects nest deeper than MAX_DEPTH (walked without recursion)."""
-    stack = [(payload, 1)]
-    while stack:
-        value, level = stack.pop()
-        if isinstance(value, (dict, list)):
-            if level > MAX_DEPTH:
-                return True
-            children = value.values() if isinstance(value, dict) else value
-            stack.extend((child, level + 1) for child in children)
-    return False
-
-
 def _entry_id(entry):
     value = entry.get("id") if isinstance(entry, dict) else None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
     value = str(value)
-    return value if value.isdigit() and len(value) <= MAX_ID else None
+    # ASCII digits only: str.isdigit() also takes "²" and "١٢".
+    return value if value.isascii() and value.isdigit() and len(value) <= MAX_ID else None
 
 
 def _time(entry):
@@ -177,10 +169,6 @@ def _one_writer():
     so a burst of concurrent deliveries starves some of them for seconds; queued on a lock
     in this process they wait only for the writes ahead of them. Other databases need none."""
     return _SQLITE_WRITES if db.engine.dialect.name == "sqlite" else nullcontext()
-
-
-def _no_constant(name):
-    raise ValueError(f"{name} is not JSON")
 
 
 def _invalid(message):

@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.auth import current_user_id
 from backend.errors import APIError, NotFound
 from backend.extensions import db, limiter
+from backend.inputs import body_limit
 from backend.models import SNSAccount
 from backend.services.instagram.comments import feeds
 from backend.services.instagram.comments.models import SNSCommentFeed
@@ -44,6 +45,7 @@ def verify_webhook(query):
                             "X-Content-Type-Options": "nosniff"}
 
 
+@body_limit(lambda: runtime().settings.INSTAGRAM_WEBHOOK_MAX_BYTES)
 @api.route(instagram_bp, "/webhooks", "POST", "Meta's event deliveries (no JWT)",
            auth=False, response=Received, errors=(400, 403, 404, 413),
            description="Accepts only bodies whose X-Hub-Signature-256 is the HMAC-SHA256 of "
