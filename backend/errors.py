@@ -2,6 +2,7 @@
 import logging
 
 from flask import g, has_request_context, jsonify
+from pydantic_core import to_jsonable_python
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -12,6 +13,19 @@ HTTP_CODES = {
     405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
     415: "unsupported_media_type", 422: "unprocessable_entity", 429: "rate_limited",
     500: "internal_error", 502: "bad_gateway", 503: "service_unavailable",
+}
+# Retry-After tells a client when to try again after a 429 or a 503 (RFC 9110 10.2.3);
+# on any other answer it would only suggest a retry that cannot help.
+RETRY_AFTER_STATUSES = (429, 503)
+
+# JWT failures, as every 401 of the platform tells them (backend/auth.py's JWT callbacks).
+JWT_MESSAGES = {
+    "authorization_required": "Send 'Authorization: Bearer <token>' from /api/auth/login.",
+    "invalid_token": "The access token is not valid.",
+    "token_expired": "The access token has expired; log in again.",
+    "token_revoked": "The access token was revoked.",
+    "fresh_token_required": "Log in again.",
+    "unknown_user": "The user no longer exists.",
 }
 
 
@@ -39,11 +53,14 @@ def error_response(code, message, status, details=None, headers=None):
     """Build the envelope {"error": {"code", "message", "details", "request_id"}} as a Flask
     response; the request id is the one in the X-Request-ID header and in the logs."""
     request_id = g.get("request_id") if has_request_context() else None
-    response = jsonify({"error": {"code": code, "message": message, "details": details or {},
+    # Details may hold datetimes: ISO 8601 whatever JSON provider the host app has.
+    details = to_jsonable_python(details or {}, fallback=str)
+    response = jsonify({"error": {"code": code, "message": message, "details": details,
                                   "request_id": request_id}})
     response.status_code = status
     for name, value in (headers or {}).items():
-        response.headers[name] = value
+        if name.lower() != "retry-after" or status in RETRY_AFTER_STATUSES:
+            response.headers[name] = value
     return response
 
 
@@ -79,6 +96,17 @@ def _retry_after(error):
 def handle_unexpected(error):
     log.exception("unhandled error: %s", type(error).__name__)
     return error_response("internal_error", "Something went wrong on our side.", 500)
+
+
+def retry_after_only_when_meaningful(response):
+    """After-request hook: drop a Retry-After that is not on a 429 or a 503.
+
+    Flask-Limiter adds one to every answer of a limited endpoint, successes included.
+    Register it before the limiter (after-request hooks run last-registered first).
+    """
+    if response.status_code not in RETRY_AFTER_STATUSES:
+        response.headers.pop("Retry-After", None)
+    return response
 
 
 def init_app(app):

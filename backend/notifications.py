@@ -11,16 +11,19 @@ makes it the signal to hang mail or chat on:
     def mail(app, notification, **extra): ...
 """
 import logging
+from datetime import datetime
 
 from blinker import Namespace
-from flask import Blueprint, jsonify, request
+from flask import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from backend.auth import current_user_id
-from backend.errors import APIError, NotFound
+from backend.endpoints import RowId, dump
+from backend.errors import NotFound
 from backend.extensions import db, limiter
-from backend.identity import require_jwt
+from backend.host_api import platform_api
 from backend.metrics import host_metrics
 from backend.models import Notification, utcnow
 
@@ -67,64 +70,96 @@ def serialize(notification):
             "read": notification.read_at is not None, "read_at": notification.read_at}
 
 
-@notifications_bp.get("")
-@limiter.limit("120/minute")
-def list_notifications():
-    """Newest first; `unread=true` for unread only; `before=<id>` and `limit` page."""
-    require_jwt()
+class NotificationOut(BaseModel):
+    id: int
+    kind: str = Field(description="instagram.token_refresh_failed, instagram.token_expiring, "
+                                  "instagram.account_needs_reauth, instagram.post_failed")
+    title: str
+    message: str
+    action: str | None
+    data: dict
+    created_at: datetime
+    read: bool
+    read_at: datetime | None
+
+
+class NotificationsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    unread: bool = Field(False, description="`true`: unread ones only.")
+    limit: int = Field(50, ge=1, le=MAX_PAGE)
+    before: RowId | None = Field(None, description="`next_before` of the previous page.")
+
+
+class NotificationPage(BaseModel):
+    notifications: list[NotificationOut]
+    unread_count: int
+    next_before: int | None
+
+
+class NotificationEnvelope(BaseModel):
+    notification: NotificationOut
+
+
+class MarkRead(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ids: list[RowId] | None = Field(None, description="Without it, every unread one.")
+
+
+class Marked(BaseModel):
+    marked: int
+
+
+LIMIT = "120/minute"
+
+
+@platform_api.route(notifications_bp, "", "GET", "The caller's notifications, newest first",
+                    query=NotificationsQuery, response=NotificationPage, errors=(429,),
+                    tag="Notifications")
+@limiter.limit(LIMIT)
+def list_notifications(query):
     user_id = current_user_id()
-    try:
-        limit = min(MAX_PAGE, max(1, int(request.args.get("limit", 50))))
-        before = request.args.get("before")
-        before = int(before) if before else None
-    except ValueError:
-        raise APIError("limit and before must be integers.", code="validation_error",
-                       status=422) from None
-    query = db.select(Notification).filter_by(user_id=user_id)
-    if request.args.get("unread", "").lower() in ("1", "true", "yes"):
-        query = query.where(Notification.read_at.is_(None))
-    if before is not None:
-        query = query.where(Notification.id < before)
-    rows = db.session.execute(query.order_by(Notification.id.desc()).limit(limit + 1)) \
+    rows_query = db.select(Notification).filter_by(user_id=user_id)
+    if query.unread:
+        rows_query = rows_query.where(Notification.read_at.is_(None))
+    if query.before is not None:
+        rows_query = rows_query.where(Notification.id < query.before)
+    limit = query.limit
+    rows = db.session.execute(rows_query.order_by(Notification.id.desc()).limit(limit + 1)) \
         .scalars().all()
     unread = db.session.scalar(db.select(db.func.count(Notification.id)).filter_by(
         user_id=user_id).where(Notification.read_at.is_(None)))
-    return jsonify({"notifications": [serialize(n) for n in rows[:limit]],
-                    "unread_count": unread,
-                    "next_before": rows[limit - 1].id if len(rows) > limit else None})
+    return dump(NotificationPage, {"notifications": [serialize(n) for n in rows[:limit]],
+                                   "unread_count": unread,
+                                   "next_before": rows[limit - 1].id if len(rows) > limit
+                                   else None})
 
 
-@notifications_bp.post("/<int:notification_id>/read")
-@limiter.limit("120/minute")
+@platform_api.route(notifications_bp, "/<int:notification_id>/read", "POST",
+                    "Mark a notification read", response=NotificationEnvelope,
+                    errors=(404, 429), tag="Notifications")
+@limiter.limit(LIMIT)
 def mark_read(notification_id):
-    require_jwt()
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.user_id != current_user_id():
         raise NotFound("No such notification.", code="notification_not_found")
     if notification.read_at is None:
         notification.read_at = utcnow()
         db.session.commit()
-    return jsonify({"notification": serialize(notification)})
+    return dump(NotificationEnvelope, {"notification": serialize(notification)})
 
 
-@notifications_bp.post("/read")
-@limiter.limit("120/minute")
-def mark_all_read():
-    """Mark the given `ids` (or, without them, every unread notification) as read."""
-    require_jwt()
-    body = request.get_json(silent=True) or {}
-    ids = body.get("ids") if isinstance(body, dict) else None
-    if ids is not None and not (isinstance(ids, list)
-                                and all(isinstance(i, int) for i in ids)):
-        raise APIError("ids must be a list of notification ids.", code="validation_error",
-                       status=422)
+@platform_api.route(notifications_bp, "/read", "POST", "Mark notifications read (the given "
+                    "ids, or every unread one)", body=MarkRead, response=Marked, errors=(429,),
+                    tag="Notifications", example={"ids": [1, 2]})
+@limiter.limit(LIMIT)
+def mark_all_read(body):
     query = db.update(Notification).where(Notification.user_id == current_user_id(),
                                           Notification.read_at.is_(None))
-    if ids is not None:
-        query = query.where(Notification.id.in_(ids))
+    if body.ids is not None:
+        query = query.where(Notification.id.in_(body.ids))
     marked = db.session.execute(query.values(read_at=utcnow())).rowcount
     db.session.commit()
-    return jsonify({"marked": marked})
+    return dump(Marked, {"marked": marked})
 
 
 def init_app(app):

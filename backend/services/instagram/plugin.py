@@ -15,7 +15,7 @@ from backend.services.instagram.comments.poll import poll_comments
 from backend.services.instagram.core import deadline as core_deadline  # noqa: F401
 from backend.services.instagram.core import signals
 from backend.services.instagram.core import views as core_views  # noqa: F401
-from backend.services.instagram.core.blueprint import instagram_bp
+from backend.services.instagram.core.blueprint import api, instagram_bp
 from backend.services.instagram.core.error_handlers import handle_graph_error
 from backend.services.instagram.core.metrics import (BreakerCollector, GraphCallObserver,
                                                      WaitingPostsCollector, instagram_metrics)
@@ -82,6 +82,9 @@ def setup(state):
     if "limiter" not in app.extensions:
         limiter.init_app(app)
     _limit_blueprint_once()
+    app.extensions.setdefault("openapi_registries", [])
+    if api not in app.extensions["openapi_registries"]:
+        app.extensions["openapi_registries"].append(api)
     if "scheduler" not in app.extensions:
         scheduler.init_app(app)
     scheduler.add_job("instagram_refresh_tokens", refresh_due_tokens,

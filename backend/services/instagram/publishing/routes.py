@@ -129,7 +129,9 @@ def upload():
         201)
 
 
-@instagram_bp.get("/uploads/<token>")
+@api.route(instagram_bp, "/uploads/<token>", "GET", "An uploaded file, as Meta fetches it "
+           "(no JWT)", auth=False, produces=("image/jpeg", "video/mp4"), errors=(404,),
+           description="The `url` of POST /uploads: public and unguessable, by design.")
 def public_upload(token):
     """Public, unguessable URL so Meta can fetch uploaded media (no JWT, by design)."""
     path = resolve_upload(posts.upload_dir(), token.rsplit(".", 1)[0])
