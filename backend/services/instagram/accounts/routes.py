@@ -3,11 +3,11 @@ from flask import make_response, redirect, request
 
 from backend.auth import current_user_id
 from backend.errors import APIError, handle_api_error
-from backend.extensions import limiter
 from backend.services.instagram.accounts import (browser_binding, connect, connected, schemas,
                                                  token_refresh)
 from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.core.blueprint import api, dump, instagram_bp
+from backend.services.instagram.core.limits import limiter
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.core.templating import render
 

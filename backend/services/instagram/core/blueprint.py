@@ -1,6 +1,7 @@
 """The integration's blueprint object and its endpoint registry (views register on both)."""
-from flask import Blueprint
+from flask import Blueprint, current_app
 
+from backend.errors import APIError
 from backend.services.instagram.core.examples import integration_examples
 from backend.services.instagram.core.registry import Registry, dump
 
@@ -8,6 +9,15 @@ __all__ = ["instagram_bp", "api", "dump"]
 
 PACKAGE = "backend.services.instagram"
 instagram_bp = Blueprint("instagram", __name__, url_prefix="/api/sns/instagram")
+
+
+@instagram_bp.before_request
+def _turned_off():
+    """INSTAGRAM_ENABLED=false: every route answers 404 (registered first, so no other hook
+    of the blueprint runs for a turned-off integration)."""
+    if not current_app.extensions.get("instagram_enabled"):
+        raise APIError("The Instagram integration is turned off on this platform "
+                       "(INSTAGRAM_ENABLED=false).", code="instagram_disabled", status=404)
 
 
 # (name, description) in the order the API docs show them.
