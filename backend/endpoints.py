@@ -39,6 +39,8 @@ class Endpoint:
     auth: bool = True
     errors: tuple = ()
     content_types: tuple = ("application/json",)
+    # File parts a multipart body may carry besides the model's fields.
+    files: tuple = ()
     # Media types of the success answer: JSON (the response model) unless given.
     produces: tuple = ("application/json",)
     extra_responses: dict = field(default_factory=dict)

@@ -108,6 +108,10 @@ def _operation(registry, endpoint, path, ref_of):
         content = {}
         for media_type in endpoint.content_types:
             content[media_type] = {"schema": {"$ref": ref_of[endpoint.body]}}
+            if endpoint.files and media_type == "multipart/form-data":
+                files = {name: {"type": "string", "format": "binary"} for name in endpoint.files}
+                content[media_type]["schema"] = {"allOf": [
+                    content[media_type]["schema"], {"type": "object", "properties": files}]}
             if example is not None and media_type == "application/json":
                 content[media_type]["example"] = example
         op["requestBody"] = {"required": True, "content": content}

@@ -57,7 +57,7 @@ def test_every_request_example_is_valid_for_its_endpoint(app):
                 if endpoint.body is not None and example is not None:
                     endpoint.body.model_validate(example)
                     bodies += 1
-    assert bodies >= 18
+    assert bodies >= 20
 
 
 def test_examples_use_the_sandbox_media_in_sandbox_mode(app, client):
@@ -110,6 +110,6 @@ def test_chromium_renders_the_docs_with_no_network(chromium, live, tmp_path):
     document = live.http.get(f"{live.url}/openapi.json").json()
     operations = sum(len(item) for item in document["paths"].values())
     assert len(re.findall(r'class="opblock opblock-', dom)) == operations
-    for text in ("/api/auth/login", "/api/sns/instagram/posts"):
+    for text in ("/api/auth/login", "/api/sns/instagram/posts", "/api/v1/instagram/publish/photo"):
         assert text in dom, text
     assert {"/docs/", "/docs/swagger-ui-bundle.js", "/openapi.json"} <= set(requested)

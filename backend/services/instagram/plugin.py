@@ -15,6 +15,7 @@ from backend.extensions import scheduler
 from backend.services.instagram.accounts import routes as account_routes  # noqa: F401
 from backend.services.instagram.accounts.crypto import load_cipher
 from backend.services.instagram.accounts.token_refresh import refresh_due_tokens
+from backend.services.instagram.api_v1 import routes as api_v1_routes  # noqa: F401
 from backend.services.instagram.cli import instagram_cli
 from backend.services.instagram.comments import first_comment
 from backend.services.instagram.comments import routes as comment_routes  # noqa: F401
