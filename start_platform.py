@@ -115,7 +115,7 @@ def what_next(platform_url, sandbox_url=None, state_file=None):
     """The block that ends the start-up output: where things are and a first step."""
     lines = [RULE, f"  Platform    {platform_url}/   (a page linking everything below)",
              f"  API docs    {platform_url}/docs",
-             f"  OpenAPI     {platform_url}/api/sns/instagram/openapi.json   (with a JWT)",
+             f"  OpenAPI     {platform_url}/openapi.json",
              f"  Health      {platform_url}/health"]
     if sandbox_url:
         lines.append(f"  Sandbox     {sandbox_url}/   (the stand-in for Meta; docs/sandbox.md)")

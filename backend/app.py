@@ -6,7 +6,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from backend import auth, errors, health, home, inputs, metrics, notifications, request_log
+from backend import (api_docs, auth, errors, health, home, inputs, metrics, notifications,
+                     request_log)
 from backend.config import SettingsError, host_settings
 from backend.config import check as check_settings
 from backend.extensions import db, jwt, limiter, migrate, scheduler
@@ -48,6 +49,9 @@ def create_app(config=None):
     request_log.init_app(app)
     # Before the limiter too: its key functions read login bodies, which must be capped first.
     inputs.init_app(app)
+    # Before the limiter too (after-request hooks run last-registered first): the limiter
+    # puts a Retry-After on every limited answer, successes included.
+    app.after_request(errors.retry_after_only_when_meaningful)
     limiter.init_app(app)
     scheduler.init_app(app)
     errors.init_app(app)
@@ -55,6 +59,7 @@ def create_app(config=None):
     health.init_app(app)
     metrics.init_app(app)
     notifications.init_app(app)
+    api_docs.init_app(app)
 
     # The Instagram integration: registration alone sets it up.
     from backend.services.instagram import instagram_bp

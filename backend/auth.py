@@ -2,21 +2,24 @@
 import hashlib
 import logging
 import re
+from typing import Annotated
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 from flask_jwt_extended import create_access_token, get_jwt_identity
 from limits.strategies import FixedWindowRateLimiter
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.exc import IntegrityError
 
-from backend.errors import APIError, error_response
+from backend.endpoints import dump
+from backend.errors import JWT_MESSAGES, APIError, error_response
 from backend.extensions import db, jwt, limiter
-from backend.inputs import MAX_ID, unstorable_text
+from backend.host_api import platform_api
+from backend.inputs import MAX_ID
 from backend.models import User
 
 log = logging.getLogger(__name__)
 auth_bp = Blueprint("auth", __name__, url_prefix="/api/auth")
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
 # A user id as create_access_token writes it: decimal digits within the id column's range.
 SUBJECT_RE = re.compile(r"[1-9][0-9]{0,9}")
@@ -24,6 +27,39 @@ SUBJECT_RE = re.compile(r"[1-9][0-9]{0,9}")
 # along changes neither (the default key would give every valid JWT its own allowance).
 LOGIN_PER_ADDRESS, LOGIN_FAILURES_PER_EMAIL = "20/minute", "10/minute;50/hour"
 REGISTER_PER_ADDRESS, REGISTER_PER_EMAIL = "10/minute", "5/minute"
+
+# Compared as the views store it: surrounding spaces dropped, lower case.
+Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254,
+                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# Bounded so that hashing a password costs what it should, whatever a client sends.
+Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+EXAMPLE = {"email": "me@example.com", "password": "correct-horse"}
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
+    email: Email
+    password: Password
+
+
+class Registration(Credentials):
+    password: Annotated[Password, Field(min_length=MIN_PASSWORD,
+                                        description=f"At least {MIN_PASSWORD} characters.")]
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+
+
+class Registered(BaseModel):
+    user: UserOut
+
+
+class LoggedIn(BaseModel):
+    access_token: str = Field(description="The JWT: send it as `Authorization: Bearer <it>`.")
+    token_type: str = "Bearer"
+    user: UserOut
 
 
 def client_address():
@@ -64,39 +100,16 @@ def _refund_unless_failed(response):
     return response
 
 
-def _credentials():
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise APIError("Send a JSON object with email and password.", code="invalid_body")
-    email = body.get("email")
-    password = body.get("password")
-    problems = {}
-    if not isinstance(email, str) or not EMAIL_RE.match(email.strip()):
-        problems["email"] = "a valid email address is required"
-    if not isinstance(password, str) or not password:
-        problems["password"] = "a password is required"
-    if problems:
-        raise APIError("Email and password are required.", code="validation_error",
-                       status=422, details={"fields": problems})
-    bad = {str(path[0]): f"contains {reason}"
-           for path, reason in unstorable_text({"email": email, "password": password})}
-    if bad:
-        raise APIError("The email or password has characters that cannot be stored.",
-                       code="validation_error", status=422, details={"fields": bad})
-    return email.strip().lower(), password
-
-
-@auth_bp.post("/register")
+@platform_api.route(auth_bp, "/register", "POST", "Create a user", auth=False,
+                    body=Registration, response=Registered, status=201, errors=(409, 429),
+                    tag="Auth", example=EXAMPLE,
+                    description="409 `email_taken`. Limited per address (10 a minute) and per "
+                                "email (5 a minute).")
 @limiter.limit(REGISTER_PER_ADDRESS, key_func=client_address)
 @limiter.limit(REGISTER_PER_EMAIL, key_func=email_tried)
-def register():
-    email, password = _credentials()
-    if len(password) < MIN_PASSWORD:
-        raise APIError(f"The password must have at least {MIN_PASSWORD} characters.",
-                       code="validation_error", status=422,
-                       details={"fields": {"password": "too short"}})
-    user = User(email=email)
-    user.set_password(password)
+def register(body):
+    user = User(email=body.email)
+    user.set_password(body.password)
     db.session.add(user)
     try:
         db.session.commit()
@@ -104,27 +117,29 @@ def register():
         db.session.rollback()
         raise APIError("An account with this email already exists.", code="email_taken",
                        status=409)
-    return jsonify({"user": {"id": user.id, "email": user.email}}), 201
+    return dump(Registered, {"user": {"id": user.id, "email": user.email}}, 201)
 
 
-@auth_bp.post("/login")
+@platform_api.route(auth_bp, "/login", "POST", "Log in: a JWT for the other endpoints",
+                    auth=False, body=Credentials, response=LoggedIn, errors=(401, 429),
+                    tag="Auth", example=EXAMPLE,
+                    description="401 `invalid_credentials`. Limited per address (20 a minute) "
+                                "and per email (10 failures a minute, 50 an hour).")
 @limiter.limit(LOGIN_PER_ADDRESS, key_func=client_address)
 # Only failures count per email (_refund_unless_failed), so a user who logs in often is
 # never locked out by it.
 @limiter.limit(LOGIN_FAILURES_PER_EMAIL, key_func=email_tried)
-def login():
-    email, password = _credentials()
-    user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
-    if user is None or not user.check_password(password):
+def login(body):
+    user = db.session.execute(db.select(User).filter_by(email=body.email)).scalar_one_or_none()
+    if user is None or not user.check_password(body.password):
         raise APIError("Wrong email or password.", code="invalid_credentials", status=401)
     token = create_access_token(identity=str(user.id))
-    return jsonify({"access_token": token, "token_type": "Bearer",
-                    "user": {"id": user.id, "email": user.email}})
+    return dump(LoggedIn, {"access_token": token, "user": {"id": user.id, "email": user.email}})
 
 
-def _jwt_error(code, message):
+def _jwt_error(code):
     def handler(*_args):
-        return error_response(code, message, 401)
+        return error_response(code, JWT_MESSAGES[code], 401)
     return handler
 
 
@@ -142,16 +157,13 @@ def _claims_usable(_header, claims):
 def init_app(app):
     """Bind JWT failure callbacks so every one answers in the envelope, and add the routes."""
     jwt.token_verification_loader(_claims_usable)
-    jwt.token_verification_failed_loader(_jwt_error("invalid_token",
-                                                    "The access token is not valid."))
-    jwt.unauthorized_loader(_jwt_error(
-        "authorization_required", "Send 'Authorization: Bearer <token>' from /api/auth/login."))
-    jwt.invalid_token_loader(_jwt_error("invalid_token", "The access token is not valid."))
-    jwt.expired_token_loader(_jwt_error("token_expired", "The access token has expired; "
-                                                         "log in again."))
-    jwt.revoked_token_loader(_jwt_error("token_revoked", "The access token was revoked."))
-    jwt.needs_fresh_token_loader(_jwt_error("fresh_token_required", "Log in again."))
-    jwt.user_lookup_error_loader(_jwt_error("unknown_user", "The user no longer exists."))
+    jwt.token_verification_failed_loader(_jwt_error("invalid_token"))
+    jwt.unauthorized_loader(_jwt_error("authorization_required"))
+    jwt.invalid_token_loader(_jwt_error("invalid_token"))
+    jwt.expired_token_loader(_jwt_error("token_expired"))
+    jwt.revoked_token_loader(_jwt_error("token_revoked"))
+    jwt.needs_fresh_token_loader(_jwt_error("fresh_token_required"))
+    jwt.user_lookup_error_loader(_jwt_error("unknown_user"))
     app.register_blueprint(auth_bp)
 
 

@@ -1,7 +1,11 @@
 """APIError and the one JSON error envelope used for every error of the platform."""
 import logging
 
-from flask import g, has_request_context, jsonify
+from flask import g, has_request_context, jsonify, request
+from flask_jwt_extended import exceptions as jwt_errors
+from jwt import exceptions as pyjwt_errors
+from pydantic_core import to_jsonable_python
+from werkzeug import exceptions as http
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -13,6 +17,27 @@ HTTP_CODES = {
     415: "unsupported_media_type", 422: "unprocessable_entity", 429: "rate_limited",
     500: "internal_error", 502: "bad_gateway", 503: "service_unavailable",
 }
+# Retry-After tells a client when to try again after a 429 or a 503 (RFC 9110 10.2.3);
+# on any other answer it would only suggest a retry that cannot help.
+RETRY_AFTER_STATUSES = (429, 503)
+
+# JWT failures, as every 401 of the platform tells them (backend/auth.py's JWT callbacks and
+# the Instagram blueprint's own handlers answer the same).
+JWT_MESSAGES = {
+    "authorization_required": "Send 'Authorization: Bearer <token>' from /api/auth/login.",
+    "invalid_token": "The access token is not valid.",
+    "token_expired": "The access token has expired; log in again.",
+    "token_revoked": "The access token was revoked.",
+    "fresh_token_required": "Log in again.",
+    "unknown_user": "The user no longer exists.",
+}
+JWT_ERRORS = (jwt_errors.JWTExtendedException, pyjwt_errors.PyJWTError)
+_JWT_CODES = ((jwt_errors.NoAuthorizationError, "authorization_required"),
+              (jwt_errors.CSRFError, "authorization_required"),
+              (pyjwt_errors.ExpiredSignatureError, "token_expired"),
+              (jwt_errors.RevokedTokenError, "token_revoked"),
+              (jwt_errors.FreshTokenRequired, "fresh_token_required"),
+              (jwt_errors.UserLookupError, "unknown_user"))
 
 
 class APIError(Exception):
@@ -39,11 +64,14 @@ def error_response(code, message, status, details=None, headers=None):
     """Build the envelope {"error": {"code", "message", "details", "request_id"}} as a Flask
     response; the request id is the one in the X-Request-ID header and in the logs."""
     request_id = g.get("request_id") if has_request_context() else None
-    response = jsonify({"error": {"code": code, "message": message, "details": details or {},
+    # Details may hold datetimes: ISO 8601 whatever JSON provider the host app has.
+    details = to_jsonable_python(details or {}, fallback=str)
+    response = jsonify({"error": {"code": code, "message": message, "details": details,
                                   "request_id": request_id}})
     response.status_code = status
     for name, value in (headers or {}).items():
-        response.headers[name] = value
+        if name.lower() != "retry-after" or status in RETRY_AFTER_STATUSES:
+            response.headers[name] = value
     return response
 
 
@@ -79,6 +107,55 @@ def _retry_after(error):
 def handle_unexpected(error):
     log.exception("unhandled error: %s", type(error).__name__)
     return error_response("internal_error", "Something went wrong on our side.", 500)
+
+
+def jwt_failure_code(error):
+    return next((code for cls, code in _JWT_CODES if isinstance(error, cls)), "invalid_token")
+
+
+def handle_jwt_error(error):
+    code = jwt_failure_code(error)
+    return error_response(code, JWT_MESSAGES[code], 401)
+
+
+def retry_after_only_when_meaningful(response):
+    """After-request hook: drop a Retry-After that is not on a 429 or a 503.
+
+    Flask-Limiter adds one to every answer of a limited endpoint, successes included.
+    Register it before the limiter (after-request hooks run last-registered first).
+    """
+    if response.status_code not in RETRY_AFTER_STATUSES:
+        response.headers.pop("Retry-After", None)
+    return response
+
+
+def scope_to_blueprint(blueprint, prefixes):
+    """The envelope for one blueprint's routes only, as a drop-in needs it in a foreign host.
+
+    Its views' errors (JWT failures, HTTP errors by code, anything unexpected) are answered
+    by handlers registered on the blueprint, which Flask consults before the app's; a 404 or
+    405 under one of `prefixes` (no view matched, so no blueprint is known) is answered
+    before dispatch. The host's own error pages stay the host's. Call before the blueprint
+    is first registered.
+    """
+    blueprint.register_error_handler(APIError, handle_api_error)
+    for error in JWT_ERRORS:
+        blueprint.register_error_handler(error, handle_jwt_error)
+    # By code too: Flask looks for a handler of the exact status (the blueprint's, then the
+    # host's) before one of HTTPException, so a host's 404 page would win otherwise.
+    for status in http.default_exceptions:
+        blueprint.register_error_handler(status, handle_http_exception)
+    blueprint.register_error_handler(HTTPException, handle_http_exception)
+    blueprint.register_error_handler(Exception, handle_unexpected)
+
+    def routing_error():
+        error = request.routing_exception
+        path = request.path.rstrip("/")
+        if isinstance(error, (http.NotFound, http.MethodNotAllowed)) and any(
+                path == p or path.startswith(p + "/") for p in prefixes):
+            return handle_http_exception(error)
+        return None
+    blueprint.before_app_request(routing_error)
 
 
 def init_app(app):

@@ -1,9 +1,7 @@
 """The platform's home page, `/`: a small page linking the API docs, the sandbox and health."""
 from flask import current_app, render_template
 
-# The API docs page and the OpenAPI document the integration serves.
-DOCS_PATH = "/docs"
-OPENAPI_PATH = "/api/sns/instagram/openapi.json"
+from backend.api_docs import DOCS_PATH, OPENAPI_PATH
 
 
 def home():

@@ -2,6 +2,7 @@
 text that can be stored."""
 import json
 import math
+from datetime import date, datetime, timezone
 
 from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
@@ -153,10 +154,21 @@ def _text_problem(text):
 
 
 class SafeJSONProvider(DefaultJSONProvider):
-    """Flask's JSON provider, with request bodies parsed by parse_json (depth-limited)."""
+    """Flask's JSON provider, with request bodies parsed by parse_json (depth-limited), and
+    times written in ISO 8601 (Flask's own default writes an HTTP date)."""
 
     def loads(self, s, **kwargs):
         return parse_json(s, **kwargs)
+
+    @staticmethod
+    def default(o):
+        if isinstance(o, datetime):
+            # The platform's times are UTC; a naive one is UTC too.
+            aware = o if o.tzinfo else o.replace(tzinfo=timezone.utc)
+            return aware.isoformat().replace("+00:00", "Z")
+        if isinstance(o, date):
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)
 
 
 def body_limit(limit):

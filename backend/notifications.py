@@ -11,16 +11,20 @@ makes it the signal to hang mail or chat on:
     def mail(app, notification, **extra): ...
 """
 import logging
+from datetime import datetime
+from typing import Annotated
 
 from blinker import Namespace
-from flask import Blueprint, jsonify, request
+from flask import Blueprint
+from pydantic import BaseModel, ConfigDict, Field, Strict
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from backend.auth import current_user_id
-from backend.errors import APIError, NotFound
+from backend.endpoints import RowId, dump
+from backend.errors import NotFound
 from backend.extensions import db, limiter
-from backend.identity import require_jwt
+from backend.host_api import platform_api
 from backend.metrics import host_metrics
 from backend.models import Notification, utcnow
 
@@ -67,102 +71,101 @@ def serialize(notification):
             "read": notification.read_at is not None, "read_at": notification.read_at}
 
 
-# The largest value of an INTEGER key (PostgreSQL binds every value as int4): a larger one
-# cannot name a notification, and the database would refuse to compare with it.
-MAX_ID = 2 ** 31 - 1
-MAX_IDS = 1000  # ids marked per request (a bound on the statement the database gets)
+class NotificationOut(BaseModel):
+    id: int
+    kind: str = Field(description="instagram.token_refresh_failed, instagram.token_expiring, "
+                                  "instagram.account_needs_reauth, instagram.post_failed")
+    title: str
+    message: str
+    action: str | None
+    data: dict
+    created_at: datetime
+    read: bool
+    read_at: datetime | None
 
 
-def invalid(message):
-    return APIError(message, code="validation_error", status=422)
+class NotificationsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    unread: bool = Field(False, description="`true`: unread ones only.")
+    limit: int = Field(50, ge=1, le=MAX_PAGE)
+    before: RowId | None = Field(None, description="`next_before` of the previous page.")
 
 
-def is_id(value):
-    """A positive integer a key can hold (JSON true is not 1 here)."""
-    return type(value) is int and 1 <= value <= MAX_ID
+class NotificationPage(BaseModel):
+    notifications: list[NotificationOut]
+    unread_count: int
+    next_before: int | None
 
 
-def int_arg(name, default=None):
-    text = request.args.get(name)
-    if text is None or text == "":
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise invalid(f"{name} must be an integer.") from None
-    if not -MAX_ID <= value <= MAX_ID:
-        raise invalid(f"{name} is out of range.")
-    return value
+class NotificationEnvelope(BaseModel):
+    notification: NotificationOut
 
 
-@notifications_bp.get("")
-@limiter.limit("120/minute")
-def list_notifications():
-    """Newest first; `unread=true` for unread only; `before=<id>` and `limit` page."""
-    require_jwt()
+MAX_IDS = 1000  # ids marked per request
+
+
+class MarkRead(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Strict: JSON true is not the id 1. Bounded: the statement the database gets is too.
+    ids: list[Annotated[RowId, Strict()]] | None = Field(
+        None, max_length=MAX_IDS, description="Without it, every unread one.")
+
+
+class Marked(BaseModel):
+    marked: int
+
+
+LIMIT = "120/minute"
+
+
+@platform_api.route(notifications_bp, "", "GET", "The caller's notifications, newest first",
+                    query=NotificationsQuery, response=NotificationPage, errors=(429,),
+                    tag="Notifications")
+@limiter.limit(LIMIT)
+def list_notifications(query):
     user_id = current_user_id()
-    limit = min(MAX_PAGE, max(1, int_arg("limit", 50)))
-    before = int_arg("before")
-    query = db.select(Notification).filter_by(user_id=user_id)
-    if request.args.get("unread", "").lower() in ("1", "true", "yes"):
-        query = query.where(Notification.read_at.is_(None))
-    if before is not None:
-        query = query.where(Notification.id < before)
-    rows = db.session.execute(query.order_by(Notification.id.desc()).limit(limit + 1)) \
+    rows_query = db.select(Notification).filter_by(user_id=user_id)
+    if query.unread:
+        rows_query = rows_query.where(Notification.read_at.is_(None))
+    if query.before is not None:
+        rows_query = rows_query.where(Notification.id < query.before)
+    limit = query.limit
+    rows = db.session.execute(rows_query.order_by(Notification.id.desc()).limit(limit + 1)) \
         .scalars().all()
     unread = db.session.scalar(db.select(db.func.count(Notification.id)).filter_by(
         user_id=user_id).where(Notification.read_at.is_(None)))
-    return jsonify({"notifications": [serialize(n) for n in rows[:limit]],
-                    "unread_count": unread,
-                    "next_before": rows[limit - 1].id if len(rows) > limit else None})
+    return dump(NotificationPage, {"notifications": [serialize(n) for n in rows[:limit]],
+                                   "unread_count": unread,
+                                   "next_before": rows[limit - 1].id if len(rows) > limit
+                                   else None})
 
 
-@notifications_bp.post("/<int:notification_id>/read")
-@limiter.limit("120/minute")
+@platform_api.route(notifications_bp, "/<int:notification_id>/read", "POST",
+                    "Mark a notification read", response=NotificationEnvelope,
+                    errors=(404, 429), tag="Notifications")
+@limiter.limit(LIMIT)
 def mark_read(notification_id):
-    require_jwt()
-    notification = db.session.get(Notification, notification_id) if is_id(notification_id) \
-        else None
+    notification = db.session.get(Notification, notification_id)
     if notification is None or notification.user_id != current_user_id():
         raise NotFound("No such notification.", code="notification_not_found")
     if notification.read_at is None:
         notification.read_at = utcnow()
         db.session.commit()
-    return jsonify({"notification": serialize(notification)})
+    return dump(NotificationEnvelope, {"notification": serialize(notification)})
 
 
-@notifications_bp.post("/read")
-@limiter.limit("120/minute")
-def mark_all_read():
-    """Mark the given `ids` (or, with an empty body or none, every unread notification) read."""
-    require_jwt()
-    ids = requested_ids()
+@platform_api.route(notifications_bp, "/read", "POST", "Mark notifications read (the given "
+                    "ids, or every unread one)", body=MarkRead, response=Marked, errors=(429,),
+                    tag="Notifications", example={"ids": [1, 2]})
+@limiter.limit(LIMIT)
+def mark_all_read(body):
     query = db.update(Notification).where(Notification.user_id == current_user_id(),
                                           Notification.read_at.is_(None))
-    if ids is not None:
-        query = query.where(Notification.id.in_(ids))
+    if body.ids is not None:
+        query = query.where(Notification.id.in_(body.ids))
     marked = db.session.execute(query.values(read_at=utcnow())).rowcount
     db.session.commit()
-    return jsonify({"marked": marked})
-
-
-def requested_ids():
-    """The body's `ids`; None for "all" (no body, `{}`, or `"ids": null`). Anything else that
-    is not a JSON object with a list of ids is refused: it must never mean "all"."""
-    if not request.get_data(cache=True).strip():
-        return None
-    body = request.get_json(force=True, silent=True)
-    if not isinstance(body, dict):
-        raise invalid('The body must be a JSON object such as {"ids": [1, 2]}, or empty to '
-                      "mark every notification read.")
-    ids = body.get("ids")
-    if ids is None:
-        return None
-    if isinstance(ids, list) and len(ids) > MAX_IDS:
-        raise invalid(f"At most {MAX_IDS} ids at a time.")
-    if not isinstance(ids, list) or not all(is_id(i) for i in ids):
-        raise invalid("ids must be a list of notification ids (positive integers).")
-    return ids
+    return dump(Marked, {"marked": marked})
 
 
 def init_app(app):

@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 from backend.app import create_app
 from backend.extensions import db
 from backend.sandbox.core.server import start_sandbox
+from tests.browser import chromium  # noqa: F401 (the headless Chromium fixture, for every test)
 
 TOKEN_KEY = Fernet.generate_key().decode()
 

@@ -124,9 +124,11 @@ def test_the_start_ends_with_what_next_and_every_link_answers(instance):
 
         home = requests.get(f"{platform.url}/", timeout=10)
         assert home.status_code == 200 and home.headers["Content-Type"].startswith("text/html")
-        for href in ("/docs", "/api/sns/instagram/openapi.json", "/health",
+        for href in ("/docs", "/openapi.json", "/health",
                      f"{platform.sandbox}/"):
             assert f'href="{href}"' in home.text, href
+        for label in ("API docs", "OpenAPI"):  # public: no JWT needed to read them
+            assert requests.get(platform.link(label), timeout=10).status_code == 200, label
         # The first curl line works as printed.
         curl = next(line.strip() for line in block.splitlines()
                     if line.strip().startswith("curl "))

@@ -108,11 +108,10 @@ def test_redirect_uri_must_be_https_outside_sandbox(tmp_path, sandbox):
 
 @pytest.mark.parametrize("method,path,status,code", [
     ("GET", "/api/sns/instagram/accounts", 401, "authorization_required"),
-    ("GET", "/api/sns/instagram/openapi.json", 401, "authorization_required"),
     ("GET", "/api/sns/instagram/nope", 404, "not_found"),
     ("GET", "/nope", 404, "not_found"),
     ("PUT", "/api/sns/instagram/accounts", 405, "method_not_allowed"),
-    ("POST", "/api/auth/login", 400, "invalid_body"),
+    ("POST", "/api/auth/login", 422, "validation_error"),
     # Authentication comes before validation: bad parameters without a JWT are still 401.
     ("GET", "/api/sns/instagram/media?limit=0", 401, "authorization_required"),
     ("GET", "/api/sns/instagram/accounts/1/insights?since=never", 401,

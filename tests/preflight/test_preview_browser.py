@@ -1,7 +1,5 @@
 """The preview page as headless Chromium renders it: DOM built from it and a screenshot."""
 import functools
-import shutil
-import subprocess
 import threading
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -10,9 +8,9 @@ import pytest
 from PIL import Image
 
 from backend.services.instagram.preflight.preview_page import render_preview_html
+from tests.browser import run_chromium
 from tests.preflight.preview_samples import XSS_CAPTION, media_item, preview
 
-CHROMIUM_TIMEOUT_S = 60
 PHOTO_COLOUR = (255, 102, 0)
 
 
@@ -43,14 +41,6 @@ class _Dom(HTMLParser):
 
 
 @pytest.fixture
-def chromium():
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not binary:
-        pytest.skip("no chromium binary on PATH (apt-get install chromium)")
-    return binary
-
-
-@pytest.fixture
 def site(tmp_path):
     """An http.server on 127.0.0.1:0 serving tmp_path/site; yields (dir, base URL, paths)."""
     root = tmp_path / "site"
@@ -63,16 +53,6 @@ def site(tmp_path):
     yield root, f"http://127.0.0.1:{server.server_address[1]}", handler.requested
     server.shutdown()
     server.server_close()
-
-
-def run_chromium(binary, profile, *args):
-    command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-               "--no-first-run", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile}",
-               "--window-size=480,900", *args]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=CHROMIUM_TIMEOUT_S)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
 
 
 @pytest.mark.browser

@@ -1,13 +1,21 @@
-"""Sets the integration up when its blueprint is registered: config, errors, limits, jobs."""
+"""Sets the integration up when its blueprint is registered: config, errors, limits, jobs.
+
+What it sets up is the integration's own: its error envelope and rate limits apply to its
+routes only, its log redaction to its own loggers; the host's error pages, limits and logs
+stay the host's. INSTAGRAM_ENABLED=false keeps the registration but turns the integration
+off: its routes answer 404 `instagram_disabled`, and no job, CLI command or document entry
+is added.
+"""
 import logging
 import time
 
 from backend import errors as envelope
-from backend.extensions import limiter, scheduler
+from backend.extensions import scheduler
 # The feature packages' views register themselves on the blueprint when imported.
 from backend.services.instagram.accounts import routes as account_routes  # noqa: F401
 from backend.services.instagram.accounts.crypto import load_cipher
 from backend.services.instagram.accounts.token_refresh import refresh_due_tokens
+from backend.services.instagram.api_v1 import routes as api_v1_routes  # noqa: F401
 from backend.services.instagram.cli import instagram_cli
 from backend.services.instagram.comments import first_comment
 from backend.services.instagram.comments import routes as comment_routes  # noqa: F401
@@ -15,15 +23,16 @@ from backend.services.instagram.comments.poll import poll_comments
 from backend.services.instagram.core import deadline as core_deadline  # noqa: F401
 from backend.services.instagram.core import signals
 from backend.services.instagram.core import views as core_views  # noqa: F401
-from backend.services.instagram.core.blueprint import instagram_bp
+from backend.services.instagram.core import limits
+from backend.services.instagram.core.blueprint import api, instagram_bp
 from backend.services.instagram.core.error_handlers import handle_graph_error
 from backend.services.instagram.core.metrics import (BreakerCollector, GraphCallObserver,
                                                      UsageCollector, WaitingPostsCollector,
                                                      instagram_metrics)
-from backend.services.instagram.core.runtime import InstagramRuntime, runtime, shared_store
+from backend.services.instagram.core.runtime import InstagramRuntime, shared_store
 from backend.services.instagram.graph.breaker import CircuitBreaker
 from backend.services.instagram.graph.errors import InstagramAPIError
-from backend.services.instagram.graph.redaction import install_record_redaction
+from backend.services.instagram.graph.redaction import redact_loggers
 from backend.services.instagram.graph.usage import UsageTracker
 from backend.services.instagram.graph.wire import GraphRequest
 from backend.services.instagram.insights import routes as insight_routes  # noqa: F401
@@ -43,15 +52,25 @@ from backend.services.instagram.webhooks.processing import process_events
 
 log = logging.getLogger(__name__)
 
+# Paths the blueprint answers under: its prefix, and the Sprint 2 plan's /api/v1 paths.
+PREFIXES = (instagram_bp.url_prefix, "/api/v1/auth/instagram", "/api/v1/instagram")
+envelope.scope_to_blueprint(instagram_bp, PREFIXES)
+instagram_bp.register_error_handler(InstagramAPIError, handle_graph_error)
+
 
 @instagram_bp.record_once
 def setup(state):
     """Runs once, when a host registers the blueprint; nothing happens at import time."""
     app = state.app
-    install_record_redaction()
     settings = resolve(app.config)
     for key, value in settings.model_dump().items():
         app.config.setdefault(key, value)
+    app.extensions["instagram_enabled"] = settings.INSTAGRAM_ENABLED
+    if not settings.INSTAGRAM_ENABLED:
+        log.info("Instagram integration turned off (INSTAGRAM_ENABLED=false)")
+        return
+    # The integration's loggers and the libraries it calls through; the host's are its own.
+    redact_loggers("backend.services.instagram", "urllib3")
     metrics = instagram_metrics()
     store = shared_store(app, settings.INSTAGRAM_REDIS_PREFIX,
                          on_error=lambda error: metrics.shared_state_errors.labels(error).inc())
@@ -79,11 +98,10 @@ def setup(state):
             settings.INSTAGRAM_GRAPH_URL, settings.FACEBOOK_GRAPH_URL,
             settings.INSTAGRAM_OAUTH_URL, settings.INSTAGRAM_RUPLOAD_URL)]),
         UsageCollector(usage), WaitingPostsCollector(app, WAITING)))
-    envelope.init_app(app)
-    app.register_error_handler(InstagramAPIError, handle_graph_error)
-    if "limiter" not in app.extensions:
-        limiter.init_app(app)
-    _limit_blueprint_once()
+    limits.init_app(app, state.name)
+    app.extensions.setdefault("openapi_registries", [])
+    if api not in app.extensions["openapi_registries"]:
+        app.extensions["openapi_registries"].append(api)
     if "scheduler" not in app.extensions:
         scheduler.init_app(app)
     scheduler.add_job("instagram_refresh_tokens", refresh_due_tokens,
@@ -109,17 +127,3 @@ def setup(state):
     if settings.INSTAGRAM_SANDBOX:
         log.warning("Instagram integration in SANDBOX MODE: Meta URLs point at %s; no real "
                     "Instagram account can be connected.", settings.INSTAGRAM_SANDBOX_URL)
-
-
-_limited = []
-
-
-def _limit_blueprint_once():
-    """Per-user limit on every endpoint, read from the current app's settings per request.
-
-    The limiter keeps blueprint limits process-wide, so the limit is added once; a second
-    copy would count each request twice.
-    """
-    if not _limited:
-        limiter.limit(lambda: runtime().settings.INSTAGRAM_RATE_LIMIT)(instagram_bp)
-        _limited.append(True)

@@ -51,6 +51,7 @@ class InstagramSettings(BaseSettings):
     model_config = SettingsConfigDict(case_sensitive=True, extra="ignore",
                                       env_ignore_empty=True, validate_assignment=True)
 
+    INSTAGRAM_ENABLED: bool = True
     INSTAGRAM_APP_ID: str | None = None
     INSTAGRAM_APP_SECRET: str | None = None
     INSTAGRAM_FACEBOOK_APP_ID: str | None = None

@@ -24,25 +24,27 @@ class ConnectError(APIError):
     code = "connect_failed"
 
 
-def redirect_uri():
-    """The callback URL Meta redirects to: configured, or this platform's own URL."""
+def redirect_uri(callback="instagram.callback"):
+    """The callback URL Meta redirects to: configured, or this platform's own URL (the view
+    `callback`: the integration's callback, or the Sprint 2 API's)."""
     settings = runtime().settings
-    uri = settings.INSTAGRAM_REDIRECT_URI or url_for("instagram.callback", _external=True)
+    uri = settings.INSTAGRAM_REDIRECT_URI or url_for(callback, _external=True)
     if not settings.INSTAGRAM_SANDBOX and urlparse(uri).scheme != "https":
         raise APIError("INSTAGRAM_REDIRECT_URI must be an https URL outside sandbox mode.",
                        code="redirect_uri_not_https", status=500)
     return uri
 
 
-def start_authorization(user_id, login=None):
+def start_authorization(user_id, login=None, callback="instagram.callback"):
     """A short-lived, single-use connect link for this user and flow.
 
     The link, opened in the browser that is to approve, sets the cookie the callback checks
-    and leads on to Meta's dialog (see open_connect_link).
+    and leads on to Meta's dialog (see open_connect_link); Meta then redirects to the view
+    `callback`, unless INSTAGRAM_REDIRECT_URI names another.
     """
     settings = runtime().settings
     login = login or settings.INSTAGRAM_DEFAULT_LOGIN
-    uri = redirect_uri()
+    uri = redirect_uri(callback)
     ticket, row = oauth_state.issue(user_id, oauth_state.START_PREFIX + login, uri,
                                     settings.INSTAGRAM_CONNECT_LINK_TTL_SECONDS)
     # On the callback's origin, so that the cookie the link sets reaches the callback.

@@ -3,22 +3,27 @@ from flask import make_response, redirect, request
 
 from backend.auth import current_user_id
 from backend.errors import APIError, handle_api_error
-from backend.extensions import limiter
 from backend.services.instagram.accounts import (browser_binding, connect, connected, schemas,
                                                  token_refresh)
 from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.core.blueprint import api, dump, instagram_bp
+from backend.services.instagram.core.limits import limiter
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.core.templating import render
 
 
+CONNECT_DOC = ("Returns a connect link for the caller: single use, valid "
+               "INSTAGRAM_CONNECT_LINK_TTL_SECONDS. Open it in the browser that is to approve: "
+               "it sets a cookie the callback checks, then leads to Meta's dialog.")
+# One allowance for every way of starting a connect (this path and the Sprint 2 API's).
+connect_limit = limiter.shared_limit(lambda: runtime().settings.INSTAGRAM_CONNECT_RATE_LIMIT,
+                                     scope="instagram-connect")
+
+
 @api.route(instagram_bp, "/oauth/authorize", "POST", "Start connecting an Instagram account",
            body=schemas.AuthorizeRequest, response=schemas.AuthorizeResponse,
-           description="Returns a connect link for the caller: single use, valid "
-                       "INSTAGRAM_CONNECT_LINK_TTL_SECONDS. Open it in the browser that is to "
-                       "approve: it sets a cookie the callback checks, then leads to Meta's "
-                       "dialog.")
-@limiter.limit(lambda: runtime().settings.INSTAGRAM_CONNECT_RATE_LIMIT)
+           description=CONNECT_DOC)
+@connect_limit
 def authorize(body):
     return dump(schemas.AuthorizeResponse,
                 connect.start_authorization(current_user_id(), body.login))
@@ -47,8 +52,14 @@ def oauth_start(query):
            "Answers JSON when the client prefers it (curl does), a small HTML page for "
            "browsers.")
 def callback(query):
+    return answer_callback(query)
+
+
+def answer_callback(query):
+    """Meta's redirect, answered in JSON or HTML; the browser's connect cookie is dropped
+    (it is scoped to the path Meta redirected to, this request's)."""
     response = _callback(query)
-    browser_binding.release(response, query.state, connect.redirect_uri())
+    browser_binding.release(response, query.state, request.base_url)
     return response
 
 
@@ -107,15 +118,19 @@ def account_permissions(account_id):
            query=schemas.AccountInfoQuery, response=schemas.ProfileOut,
            errors=(403, 404, 502, 503))
 def account_info(query):
-    account = connected.get_owned(current_user_id(), query.account_id)
+    return dump(schemas.ProfileOut,
+                read_profile(connected.get_owned(current_user_id(), query.account_id)))
+
+
+def read_profile(account):
+    """The account's profile read from Meta now (and saved on the account)."""
     with acting_as(account) as client:
         profile = client.get_account_info(
             None if account.login_type == "instagram" else account.platform_user_id)
     connected.save_profile(account, profile)
-    return dump(schemas.ProfileOut, {
-        "account_id": account.id, "ig_user_id": account.platform_user_id,
-        "account_type": account.account_type, "synced_at": account.profile_synced_at,
-        **{k: profile.get(k) for k in connected.PROFILE_FIELDS}})
+    return {"account_id": account.id, "ig_user_id": account.platform_user_id,
+            "account_type": account.account_type, "synced_at": account.profile_synced_at,
+            **{k: profile.get(k) for k in connected.PROFILE_FIELDS}}
 
 
 @api.route(instagram_bp, "/accounts/<int:account_id>/refresh", "POST",
@@ -132,7 +147,10 @@ def refresh(account_id):
            response=schemas.DisconnectOut, errors=(404,),
            description="Deletes the stored token; the account's post history is kept.")
 def disconnect(account_id):
-    account = connected.get_owned(current_user_id(), account_id)
+    return disconnect_answer(connected.get_owned(current_user_id(), account_id))
+
+
+def disconnect_answer(account):
     kept = connected.disconnect(account)
     return dump(schemas.DisconnectOut, {"disconnected": True, "account_id": account.id,
                                         "posts_kept": kept})

@@ -103,17 +103,34 @@ def protect_third_party_logs() -> None:
 
 
 _record_factory_installed = False
+# Loggers whose records are scrubbed when created (with their children); "" is every logger.
+_scrubbed: set[str] = set()
 
 
 def install_record_redaction() -> None:
-    """Scrub secrets when any log record is created, so every handler sees clean text."""
+    """Scrub secrets when any log record is created, so every handler sees clean text.
+
+    What a platform does for all its logs; an integration inside someone else's host
+    scrubs only its own, with redact_loggers()."""
+    redact_loggers("")
+
+
+def redact_loggers(*names: str) -> None:
+    """Scrub secrets from the records of these loggers and their children when created."""
     global _record_factory_installed
+    _scrubbed.update(names)
     if _record_factory_installed:
         return
     previous = logging.getLogRecordFactory()
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        return redact_record(previous(*args, **kwargs))
+        record = previous(*args, **kwargs)
+        return redact_record(record) if _in_scope(record.name) else record
 
     logging.setLogRecordFactory(factory)
     _record_factory_installed = True
+
+
+def _in_scope(name: str) -> bool:
+    return any(scope == "" or name == scope or name.startswith(scope + ".")
+               for scope in _scrubbed)

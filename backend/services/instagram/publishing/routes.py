@@ -19,8 +19,9 @@ PUBLISH_DOC = ("201 with the published post when it completed within "
                "retries safe. Multipart: a `file` part (image or video) plus the fields.")
 
 
-def _publish(post_type, body):
-    _attach_upload(body)
+def publish(post_type, body):
+    """Publish `body` (a publish model): (response with Location, status)."""
+    attach_upload(body)
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 255:
         raise APIError("Idempotency-Key must be 1 to 255 characters.", code="validation_error",
@@ -32,7 +33,7 @@ def _publish(post_type, body):
     return response, status
 
 
-def _attach_upload(body):
+def attach_upload(body):
     """A multipart `file` (or image/video) part becomes an upload the post refers to."""
     upload = next((request.files[k] for k in ("file", "image", "video") if k in request.files),
                   None)
@@ -66,7 +67,7 @@ def _store(upload):
 def _publish_endpoint(path, summary, model, post_type):
     """Register one publish endpoint; the three differ only in path, body and type."""
     def view(body):
-        return _publish(post_type, body)
+        return publish(post_type, body)
     view.__name__ = f"publish_{post_type}"
     api.route(instagram_bp, path, "POST", summary, body=model, response=schemas.PostEnvelope,
               status=201, errors=PUBLISH_ERRORS, content_types=BOTH, description=PUBLISH_DOC,
@@ -84,7 +85,12 @@ _publish_endpoint("/reels", "Publish a reel", schemas.ReelRequest, "reel")
            content_types=BOTH, description="JSON report, or the post rendered as in the "
            "Instagram feed with Accept: text/html.")
 def preview(body):
-    _attach_upload(body)
+    return answer_preview(body)
+
+
+def answer_preview(body):
+    """The preview of a PreviewRequest: the JSON report, or the HTML page when asked for."""
+    attach_upload(body)
     payload = body.model_dump(exclude_none=True)
     post_type = payload.pop("type")
     account = None
@@ -129,7 +135,9 @@ def upload():
         201)
 
 
-@instagram_bp.get("/uploads/<token>")
+@api.route(instagram_bp, "/uploads/<token>", "GET", "An uploaded file, as Meta fetches it "
+           "(no JWT)", auth=False, produces=("image/jpeg", "video/mp4"), errors=(404,),
+           description="The `url` of POST /uploads: public and unguessable, by design.")
 def public_upload(token):
     """Public, unguessable URL so Meta can fetch uploaded media (no JWT, by design)."""
     path = resolve_upload(posts.upload_dir(), token.rsplit(".", 1)[0])

@@ -181,6 +181,11 @@ class PreviewOut(BaseModel):
     media: list[MediaFacts]
 
 
+PostStatus = Literal["draft", "scheduled", "pending", "container_created", "processing",
+                     "publishing", "published", "failed", "expired", "needs_reconcile",
+                     "missed"]
+
+
 class Progress(BaseModel):
     """Where a post is in publishing and, while it waits, why and until when."""
 
@@ -210,9 +215,7 @@ class PostOut(BaseModel):
     id: int
     account_id: int
     type: Literal["feed", "carousel", "story", "reel"]
-    status: Literal["draft", "scheduled", "pending", "container_created", "processing",
-                    "publishing", "published", "failed", "expired", "needs_reconcile",
-                    "missed"]
+    status: PostStatus
     caption: str | None
     media_id: str | None = Field(description="Instagram media id once published.")
     permalink: str | None
@@ -251,7 +254,7 @@ class PostList(BaseModel):
 class PostListQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     account_id: RowId | None = None
-    status: str | None = None
+    status: PostStatus | None = Field(None, description="Only posts in this status.")
     limit: int = Field(20, ge=1, le=100)
     before: RowId | None = Field(None, description="Post id: list posts older than it.")
 

@@ -4,12 +4,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backend.auth import current_user_id
 from backend.errors import APIError, NotFound
-from backend.extensions import db, limiter
+from backend.extensions import db
 from backend.inputs import body_limit
 from backend.models import SNSAccount
 from backend.services.instagram.comments import feeds
 from backend.services.instagram.comments.models import SNSCommentFeed
 from backend.services.instagram.core.blueprint import api, dump, instagram_bp
+from backend.services.instagram.core.limits import limiter
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph.webhooks import SIGNATURE_HEADER
 from backend.services.instagram.webhooks import processing, receiver

@@ -1,0 +1,221 @@
+"""The platform's endpoint registry: requests validated with pydantic, the same models documented.
+
+Host endpoints (register, login) and the Instagram integration's register their views here
+the same way, so every 422 has one shape and backend/openapi.py describes every endpoint from
+the models that validate it.
+"""
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Callable
+
+from flask import Flask, jsonify, request
+from pydantic import BaseModel, Field, ValidationError
+
+from backend.errors import APIError, NotFound
+from backend.identity import require_jwt
+from backend.inputs import (MAX_ID, MAX_REPORTED_ERRORS, MULTIPART, JSONRefused, body_limit,
+                            parse_json, takes_files, unstorable_text)
+
+# A row id in a body or query: outside the database's integer range it names no row, and
+# binding it would make the driver raise; refused with the other validation errors.
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Path ids the same way, answered 404 as an unknown id is (`<thing>_not_found`). Checked in
+# the view wrapper rather than with werkzeug's int(max=...): a failed conversion there still
+# counts the path as matched for the other rules' methods, so PATCH /drafts/<too big> would
+# answer 405.
+_INT_PATH = re.compile(r"<int:([a-zA-Z_]+)>")
+
+
+@dataclass
+class Endpoint:
+    rule: str
+    method: str
+    summary: str
+    path: str = ""  # the URL rule as the client sees it (prefix included)
+    description: str = ""
+    body: type | None = None
+    query: type | None = None
+    response: type | None = None
+    status: int = 200
+    auth: bool = True
+    errors: tuple = ()
+    content_types: tuple = ("application/json",)
+    # File parts a multipart body may carry besides the model's fields.
+    files: tuple = ()
+    # Media types of the success answer: JSON (the response model) unless given.
+    produces: tuple = ("application/json",)
+    extra_responses: dict = field(default_factory=dict)
+    tag: str | None = None
+    # Request body example (JSON, or a form for multipart-only endpoints); else the registry's.
+    example: Any = None
+    # Documented only: the view is routed elsewhere and validates its own input.
+    validated: bool = True
+
+
+class Registry:
+    """Endpoints of one part of the platform (the host's, or an integration's).
+
+    `tags` is [(name, description)] in display order; `module_tags` names the tag of views
+    whose route() gives none, by the package their module is in. `examples` is a callable
+    returning {"METHOD path": example}, read each time the document is built (examples may
+    depend on the app's settings, such as the sandbox's address). `common_errors` are
+    statuses any of its endpoints can answer (429 where a limit covers them all),
+    `public_errors` those of its endpoints without a JWT.
+    """
+
+    def __init__(self, title, version, *, tags=(), module_tags=None,
+                 examples: Callable[[], dict] | None = None, common_errors=(),
+                 public_errors=()):
+        self.title = title
+        self.version = version
+        self.common_errors = tuple(common_errors)
+        self.public_errors = tuple(public_errors)
+        self.tags = list(tags)
+        self.module_tags = dict(module_tags or {})
+        self.examples = examples
+        self.endpoints = []
+
+    def route(self, target, rule, method, summary, *, absolute=False, **options):
+        """Register a view on `target` (a blueprint or the app): the JWT is verified first
+        (unless `auth=False`), then validated `body`/`query` models are passed as keyword
+        arguments.
+
+        `absolute=True` puts a blueprint's view at `rule` itself, outside the blueprint's
+        URL prefix, while it stays the blueprint's (its error handlers, hooks and limits):
+        the endpoint is named `<blueprint>.<view>` exactly as Flask names its own.
+        """
+        prefix = "" if absolute else (getattr(target, "url_prefix", None) or "")
+        endpoint = Endpoint(rule=rule, method=method.upper(), summary=summary,
+                            path=prefix + rule, **options)
+        self.endpoints.append(endpoint)
+        ids = _INT_PATH.findall(rule)
+
+        def decorator(view):
+            if endpoint.tag is None:
+                endpoint.tag = self._tag_of(view)
+
+            @functools.wraps(view)
+            def wrapper(*args, **kwargs):
+                if endpoint.auth:
+                    # Who asks comes before what is asked: no JWT is a 401, never a 422.
+                    # The limiter's key function decoded it already; it is not decoded twice.
+                    require_jwt()
+                for name in ids:
+                    if not 1 <= kwargs[name] <= MAX_ID:
+                        thing = name.removesuffix("_id")  # post_id -> post_not_found
+                        raise NotFound(f"No {thing} with this id.", code=f"{thing}_not_found")
+                if endpoint.query is not None:
+                    kwargs["query"] = validate(endpoint.query, request.args.to_dict(), "query")
+                if endpoint.body is not None:
+                    kwargs["body"] = validate(endpoint.body, _json_body(), "body")
+                return view(*args, **kwargs)
+
+            if MULTIPART in endpoint.content_types:
+                body_limit(takes_files)(wrapper)  # files up to MAX_CONTENT_LENGTH
+            _add_rule(target, rule, view.__name__, wrapper, endpoint.method, absolute)
+            return wrapper
+        return decorator
+
+    def describe(self, path, method, summary, **options):
+        """Document a view that is routed elsewhere (it reads its own input)."""
+        endpoint = Endpoint(rule=path, method=method.upper(), summary=summary, path=path,
+                            validated=False, **options)
+        self.endpoints.append(endpoint)
+        return endpoint
+
+    def example_for(self, endpoint):
+        if endpoint.example is not None:
+            return endpoint.example
+        examples = self.examples() if self.examples else {}
+        return examples.get(f"{endpoint.method} {openapi_path(endpoint.path)}")
+
+    def _tag_of(self, view):
+        module = view.__module__
+        for package, tag in self.module_tags.items():
+            if module == package or module.startswith(package + "."):
+                return tag
+        return None
+
+
+def openapi_path(rule):
+    """A Flask URL rule as an OpenAPI path template: /posts/<int:post_id> -> /posts/{post_id}."""
+    return re.sub(r"<(?:[a-z]+:)?([a-zA-Z_]+)>", r"{\1}", rule)
+
+
+def _add_rule(target, rule, name, view, method, absolute):
+    if isinstance(target, Flask) or not absolute:
+        target.add_url_rule(rule, name, view, methods=[method])
+        return
+
+    def register(state):
+        endpoint = f"{state.name_prefix}.{state.name}.{name}".lstrip(".")
+        state.app.add_url_rule(rule, endpoint, view, methods=[method])
+    target.record(register)
+
+
+def dump(model, data, status=200):
+    """A pydantic response model's JSON, validated on the way out: (response, status)."""
+    return jsonify(model.model_validate(data).model_dump(mode="json")), status
+
+
+def _json_body():
+    if request.mimetype == MULTIPART:
+        return {key: _form_value(value) for key, value in request.form.items()}
+    if not request.content_length and not request.data:
+        return {}
+    if not request.is_json:
+        raise APIError("The request body must be JSON (Content-Type: application/json).",
+                       code="invalid_json")
+    # Parsed here rather than by the host's JSON provider, so that a host without the
+    # depth limit still answers 400, never a RecursionError's 500.
+    try:
+        return parse_json(request.get_data(cache=True))
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, JSONRefused
+        reason = str(exc) if isinstance(exc, JSONRefused) else "it is not valid JSON"
+        raise APIError(f"The request body cannot be read: {reason}", code="invalid_json")
+
+
+def _form_value(value):
+    """Form fields are text; lists, numbers and booleans may come JSON-encoded."""
+    text = value.strip()
+    if text[:1] in "[{" or text in ("true", "false") or text.lstrip("-").isdigit():
+        try:
+            return parse_json(text)
+        except ValueError:
+            return value
+    return value
+
+
+def validate(model: type[BaseModel], data, where):
+    """Parse data with a pydantic model; errors become one 422 listing the first
+    MAX_REPORTED_ERRORS fields (`details.truncated` when there were more)."""
+    if not isinstance(data, dict):
+        raise APIError(f"The {where} must be a JSON object.", code="validation_error",
+                       status=422, details={"errors": [{
+                           "field": where, "code": "object_type",
+                           "message": f"The {where} must be a JSON object."}]})
+    unstorable = unstorable_text(data, limit=MAX_REPORTED_ERRORS + 1)
+    if unstorable:
+        raise _invalid("The request has text that cannot be stored or sent on: ",
+                       [{"field": ".".join(str(p) for p in path) or where,
+                         "code": "invalid_characters", "message": f"contains {reason}"}
+                        for path, reason in unstorable], " ")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        # Without the input each error would echo (a list of a million items, once each).
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        raise _invalid("The request is not valid: ", [
+            {"field": ".".join(str(p) for p in e["loc"]) or where, "code": e["type"],
+             "message": e["msg"]} for e in errors[:MAX_REPORTED_ERRORS + 1]], ": ") from None
+
+
+def _invalid(prefix, errors, joint):
+    """The 422: the first errors in the message, up to MAX_REPORTED_ERRORS in details."""
+    details = {"errors": errors[:MAX_REPORTED_ERRORS]}
+    if len(errors) > MAX_REPORTED_ERRORS:
+        details["truncated"] = True  # only the first are listed
+    return APIError(prefix + "; ".join(f"{e['field']}{joint}{e['message']}"
+                                       for e in errors[:5]),
+                    code="validation_error", status=422, details=details)

@@ -1,0 +1,118 @@
+"""A foreign Flask host, with error pages, a rate limiter, JWT and logs of its own, that adds
+Instagram with the two documented lines. Run in a fresh interpreter (nothing of the
+platform's create_app has run in it) by tests/core/test_drop_in.py:
+
+    python -m tests.core.bare_host <instance dir> [enabled|disabled]
+
+It prints, as JSON, what the host answered and what registering the blueprint changed.
+"""
+import json
+import logging
+import sys
+
+from flask import Flask
+from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from backend.extensions import db, scheduler
+
+
+class Records(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.messages = {}
+
+    def emit(self, record):
+        self.messages[record.name] = record.getMessage()
+
+
+def make_host(instance, enabled):
+    host = Flask("foreign_host", instance_path=instance)
+    host.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", JWT_SECRET_KEY="j" * 40,
+                       SECRET_KEY="s" * 40, RATELIMIT_DEFAULT="5/minute",
+                       RATELIMIT_STORAGE_URI="memory://", INSTAGRAM_RATE_LIMIT="2/minute",
+                       INSTAGRAM_ENABLED=enabled)
+    db.init_app(host)
+    JWTManager(host)  # the host's own, with flask-jwt-extended's default answers
+    Limiter(get_remote_address, app=host)  # the host's own, its default from its config
+
+    @host.errorhandler(404)
+    def host_not_found(_error):
+        return "<h1>Host page not found</h1>", 404
+
+    @host.errorhandler(405)
+    def host_method(_error):
+        return "<h1>Host method not allowed</h1>", 405
+
+    @host.route("/hello")
+    def hello():
+        return "hello"
+
+    before = app_hooks(host)
+    # The two lines a host adds.
+    from backend.services.instagram import instagram_bp
+    host.register_blueprint(instagram_bp)
+    host.config["hooks_before_instagram"] = before
+    with host.app_context():
+        db.create_all()
+    return host
+
+
+def app_hooks(host):
+    """The app-wide error handlers and request hooks (not those of a blueprint)."""
+    handlers = {f"{code}:{cls.__name__}": name(func)
+                for code, by_class in host.error_handler_spec[None].items()
+                for cls, func in by_class.items()}
+    return {"handlers": handlers,
+            "before": [name(f) for f in host.before_request_funcs.get(None, [])],
+            "after": [name(f) for f in host.after_request_funcs.get(None, [])]}
+
+
+def name(function):
+    return f"{function.__module__}.{getattr(function, '__qualname__', repr(function))}"
+
+
+def answer(response):
+    body = response.get_json(silent=True)
+    return {"status": response.status_code, "json": body,
+            "text": None if body is not None else response.get_data(as_text=True)[:200],
+            "headers": {k: v for k, v in response.headers.items()
+                        if k.lower().startswith(("retry-after", "x-ratelimit", "allow"))}}
+
+
+def observe(host):
+    client = host.test_client()
+    get = client.get
+    report = {
+        "host_404": answer(get("/nope")),
+        "host_405": answer(client.post("/hello")),
+        "host_hello": [answer(get("/hello")) for _ in range(6)],
+        "ig_404": answer(get("/api/sns/instagram/nope")),
+        "ig_v1_404": answer(get("/api/v1/instagram/nope")),
+        "ig_405": answer(client.put("/api/sns/instagram/accounts")),
+        "ig_401": answer(get("/api/sns/instagram/accounts")),
+        "ig_bad_jwt": answer(get("/api/sns/instagram/accounts",
+                                 headers={"Authorization": "Bearer not.a.jwt"})),
+        "ig_document": [answer(get("/api/sns/instagram/openapi.json")) for _ in range(3)],
+        "jobs": scheduler.job_ids(),
+        "cli": "instagram" in host.cli.commands,
+        "documented": len(host.extensions.get("openapi_registries", [])),
+        "hooks_before": host.config["hooks_before_instagram"],
+        "hooks_after": app_hooks(host),
+    }
+    records = Records()
+    for name in ("foreign_host.views", "backend.services.instagram.example"):
+        logger = logging.getLogger(name)
+        logger.addHandler(records)
+        logger.warning("calling https://x.test/me?access_token=EAAsecret123456789")
+    report["logs"] = records.messages
+    return report
+
+
+if __name__ == "__main__":
+    app = make_host(sys.argv[1], enabled=sys.argv[2] != "disabled")
+    report = observe(app)
+    for item in report["ig_document"]:
+        item["json"] = None if item["status"] == 200 else item["json"]  # no need for the doc
+    print(json.dumps(report))

@@ -1,0 +1,109 @@
+"""Registering instagram_bp in a foreign host changes nothing outside the blueprint, and
+INSTAGRAM_ENABLED=false turns the integration off without removing the registration.
+
+The host runs in a fresh interpreter (tests/core/bare_host.py): in this one, other tests'
+platforms have already configured process-wide things (JWT callbacks, log redaction).
+"""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_host(tmp_path, mode):
+    done = subprocess.run([sys.executable, "-m", "tests.core.bare_host", str(tmp_path), mode],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def enabled(tmp_path_factory):
+    return run_host(tmp_path_factory.mktemp("enabled"), "enabled")
+
+
+def envelope(answer, status, code):
+    assert answer["status"] == status, answer
+    assert answer["json"]["error"]["code"] == code, answer
+    return answer["json"]["error"]
+
+
+def test_the_host_keeps_its_own_error_pages(enabled):
+    assert enabled["host_404"]["status"] == 404
+    assert enabled["host_404"]["text"] == "<h1>Host page not found</h1>"
+    assert enabled["host_405"]["text"] == "<h1>Host method not allowed</h1>"
+    # The integration installed no error handler on the app itself; the hooks it added
+    # (tested above and below) act on its own paths only.
+    before, after = enabled["hooks_before"], enabled["hooks_after"]
+    assert after["handlers"] == before["handlers"]
+    added = after["before"][len(before["before"]):] + after["after"][len(before["after"]):]
+    assert len(added) == 4, added  # its 404/405 answer, its limiter (check, headers), and
+    assert {"backend.errors.scope_to_blueprint.<locals>.routing_error",  # Retry-After
+            "backend.services.instagram.core.limits._meaningful_retry_after"} < set(added)
+
+
+def test_the_blueprint_answers_its_own_errors_in_its_envelope(enabled):
+    envelope(enabled["ig_404"], 404, "not_found")
+    envelope(enabled["ig_v1_404"], 404, "not_found")
+    envelope(enabled["ig_405"], 405, "method_not_allowed")
+    assert enabled["ig_405"]["headers"]["Allow"]
+    # JWT failures too, although the host's JWTManager answers {"msg": ...} by default.
+    envelope(enabled["ig_401"], 401, "authorization_required")
+    envelope(enabled["ig_bad_jwt"], 401, "invalid_token")
+
+
+def test_limits_stay_where_they_belong(enabled):
+    hello = enabled["host_hello"]
+    # The host's own default (5/minute) counts each request once; the integration's limiter
+    # neither counts host requests nor adds its headers to them.
+    assert [a["status"] for a in hello] == [200] * 5 + [429]
+    assert all(not a["headers"] for a in hello[:5])
+    assert hello[5]["json"] is None  # the host's own 429 page, not the envelope
+    # The integration's per-user limit (2/minute) on its routes, in its envelope.
+    documents = enabled["ig_document"]
+    assert [a["status"] for a in documents[:2]] == [200, 200]
+    assert documents[0]["headers"]["X-RateLimit-Limit"] == "2"
+    assert "Retry-After" not in documents[0]["headers"]  # only where it means something
+    error = envelope(documents[2], 429, "rate_limited")
+    assert error["message"] and int(documents[2]["headers"]["Retry-After"]) > 0
+
+
+def test_redaction_covers_the_integration_logs_only(enabled):
+    assert "EAAsecret123456789" not in enabled["logs"]["backend.services.instagram.example"]
+    assert "EAAsecret123456789" in enabled["logs"]["foreign_host.views"]
+
+
+def test_it_adds_its_jobs_cli_and_document(enabled):
+    assert "instagram_publish_posts" in enabled["jobs"] and enabled["cli"]
+    assert enabled["documented"] == 1
+
+
+def test_instagram_enabled_false_turns_it_off_but_keeps_the_registration(tmp_path):
+    report = run_host(tmp_path, "disabled")
+    error = envelope(report["ig_401"], 404, "instagram_disabled")
+    assert "INSTAGRAM_ENABLED=false" in error["message"]
+    envelope(report["ig_document"][0], 404, "instagram_disabled")
+    envelope(report["ig_404"], 404, "not_found")
+    assert report["jobs"] == [] and not report["cli"] and report["documented"] == 0
+    assert report["host_404"]["text"] == "<h1>Host page not found</h1>"
+
+
+def test_the_platform_runs_with_the_integration_turned_off(tmp_path, sandbox):
+    from tests.conftest import make_app
+    app = make_app(tmp_path, sandbox.url, INSTAGRAM_ENABLED=False)
+    client = app.test_client()
+    credentials = {"email": "off@example.com", "password": "long enough"}
+    assert client.post("/api/auth/register", json=credentials).status_code == 201
+    token = client.post("/api/auth/login", json=credentials).get_json()["access_token"]
+    response = client.get("/api/sns/instagram/accounts",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "instagram_disabled"
+    paths = client.get("/openapi.json").get_json()["paths"]
+    assert "/api/auth/login" in paths
+    assert not [p for p in paths if "instagram" in p]
+    assert "instagram" not in app.extensions
