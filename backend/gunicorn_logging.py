@@ -27,9 +27,11 @@ class AccessRequestId(logging.Filter):
     """The request id of an access line, from the response's X-Request-ID."""
 
     def filter(self, record):
-        atoms = record.args if isinstance(record.args, dict) else {}
-        value = atoms.get(REQUEST_ID)
-        record.request_id = value if value and value != "-" else None
+        # Only access lines carry the atoms; any other record passing through this handler
+        # is left as it is, for the other handlers' filters.
+        if isinstance(record.args, dict):
+            value = record.args.get(REQUEST_ID)
+            record.request_id = value if value and value != "-" else None
         return True
 
 

@@ -15,7 +15,7 @@ class RequestContextFilter(logging.Filter):
     """Adds the request id (and the job name) to every record, so each line can be traced."""
 
     def filter(self, record):
-        if not hasattr(record, "request_id"):
+        if getattr(record, "request_id", None) is None:
             record.request_id = _request_id()
         return True
 
@@ -55,12 +55,21 @@ class TextFormatter(RedactingFormatter):
     """Text lines with the request id ("-" outside a request); the message on one line."""
 
     def formatMessage(self, record):
+        # The record is shared by every handler: it leaves as it came, so that a handler after
+        # this one (a JSON file beside a text console) still fills in its own request id.
+        had = "request_id" in record.__dict__
         message, request_id = record.message, getattr(record, "request_id", None)
+        if not had:
+            request_id = _request_id()
         record.message, record.request_id = one_line(message), request_id or "-"
         try:
             return super().formatMessage(record)
         finally:
-            record.message, record.request_id = message, request_id
+            record.message = message
+            if had:
+                record.request_id = request_id
+            else:
+                del record.request_id
 
 
 def choose_format(name, stream=None):

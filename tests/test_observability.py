@@ -10,7 +10,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from backend.app import create_app, start_background_jobs, upgrade_database
 from backend.extensions import scheduler
-from backend.logging_setup import RedactingJsonFormatter, RequestContextFilter, configure_logging
+from backend.logging_setup import (TEXT_FORMAT, RedactingJsonFormatter, RequestContextFilter,
+                                   TextFormatter, configure_logging)
 from tests.prom import sample
 
 REMOTE = {"REMOTE_ADDR": "203.0.113.9"}
@@ -233,3 +234,20 @@ def test_scheduled_jobs_are_named_timed_counted_and_quiet(app, caplog):
     assert sample("background_job_duration_seconds_count", job="demo_job") >= 1
     levels = {r.getMessage().split(" ")[1]: r.levelname for r in caplog.records}
     assert levels == {"demo_job": "DEBUG", "broken_job": "ERROR"}
+
+
+def test_a_text_handler_before_the_json_one_leaves_it_the_request_id(client, auth_headers):
+    # Two handlers (a text console, then a JSON file): the text formatter used to leave
+    # request_id=None on the shared record, and every JSON line after it had none.
+    text = logging.StreamHandler(io.StringIO())
+    text.setFormatter(TextFormatter(TEXT_FORMAT))
+    root = logging.getLogger()
+    root.addHandler(text)
+    try:
+        lines = json_lines(lambda: client.get(
+            "/api/sns/instagram/accounts", headers={"X-Request-ID": "trace-from-proxy-2"}))
+    finally:
+        root.removeHandler(text)
+    [line] = [x for x in lines if x["logger"] == "backend.request"]
+    assert line["request_id"] == "trace-from-proxy-2"
+    assert "[trace-from-proxy-2]" in text.stream.getvalue()
