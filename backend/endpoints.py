@@ -102,7 +102,9 @@ class Registry:
                     # The limiter's key function decoded it already; it is not decoded twice.
                     require_jwt()
                 for name in ids:
-                    if not 1 <= kwargs[name] <= MAX_ID:
+                    # werkzeug's int converter reads any Unicode digit ('١' is 1): the ids of
+                    # these paths are ASCII, and their other parts are Graph ids (digits).
+                    if not 1 <= kwargs[name] <= MAX_ID or not request.path.isascii():
                         thing = name.removesuffix("_id")  # post_id -> post_not_found
                         raise NotFound(f"No {thing} with this id.", code=f"{thing}_not_found")
                 if endpoint.query is not None:

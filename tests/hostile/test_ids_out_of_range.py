@@ -140,3 +140,26 @@ def test_numbers_from_outside_are_ascii_digits_only(odd):
     response = requests.Response()
     response.headers["Retry-After"] = odd
     assert retry_after_from(response) == DEFAULT_RATE_LIMIT_WAIT
+
+
+@pytest.mark.parametrize("digits", [str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"),
+                                    str.maketrans("0123456789", "０１２３４５６７８９")])
+def test_path_ids_in_other_scripts_digits_name_no_row(app, client, auth_headers, openapi,
+                                                      digits):
+    # werkzeug's int converter reads '١' as 1: the caller's own account, spelled so, is
+    # still an unknown id on every path that takes an integer id.
+    headers = auth_headers()
+    account_id = owned_account(app, "alice@example.com")
+    odd = str(account_id).translate(digits)
+    tried = 0
+    for method, path, operation in operations(openapi):
+        ints = [p["name"] for p in operation.get("parameters", ())
+                if p["in"] == "path" and p["schema"].get("type") == "integer"]
+        if not ints:
+            continue
+        url = fill_path(path, **{name: odd for name in ints})
+        response = client.open(url, method=method, json={}, headers=headers)
+        error = assert_envelope(response, 404)
+        assert error["code"].endswith("not_found"), (method, url, error)
+        tried += 1
+    assert tried >= 15
