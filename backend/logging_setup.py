@@ -26,10 +26,24 @@ def _request_id():
 
 
 class RedactingJsonFormatter(JsonFormatter):
-    """One JSON object per line; the whole line is scrubbed, extra fields included."""
+    """One JSON object per line; every value is scrubbed before the line is written, extra
+    fields and tracebacks included. Values, not the written line: scrubbing JSON text could
+    cut an escape (`code=x\\"` becoming `code=[REDACTED]"`), and a client's Referer or
+    User-Agent could then break the line or add keys to it."""
 
-    def format(self, record):
-        return redact(super().format(record))
+    def process_log_record(self, log_record):
+        return {key: _scrubbed(value)
+                for key, value in super().process_log_record(log_record).items()}
+
+
+def _scrubbed(value):
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _scrubbed(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrubbed(item) for item in value]
+    return value
 
 
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"

@@ -79,6 +79,25 @@ def access(logger, uri, headers=(), response_headers=()):
                    "REMOTE_ADDR": "127.0.0.1"}, timedelta(milliseconds=3))
 
 
+def test_a_client_cannot_break_or_extend_a_json_access_line(monkeypatch, capsys):
+    # Quotes after a scrubbed value (in a Referer, a User-Agent, a path) used to lose their
+    # escape when the written line was scrubbed: the line was no longer JSON, or had keys the
+    # client chose.
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    config = Config()
+    config.set("accesslog", "-")
+    config.set("access_log_format", '%(h)s "%(r)s" %(s)s "%(f)s" "%(a)s"')
+    logger = PlatformLogger(config)
+    access(logger, '/health?code=P1"&state=P2\\"',
+           headers=[("Referer", 'http://a/?code=R1"'),
+                    ("User-Agent", 'x&code=U1", "level": "CRITICAL", "y&state=U2"')])
+    [line] = capsys.readouterr().out.splitlines()
+    entry = json.loads(line)
+    assert entry["level"] == "INFO" and set(entry) >= {"time", "logger", "message"}
+    for secret in ("P1", "P2", "R1", "U1", "U2"):
+        assert secret not in line
+
+
 @pytest.mark.parametrize("fmt", ["json", "text"])
 def test_gunicorn_lines_in_the_platform_format_without_secrets(monkeypatch, capsys, fmt):
     monkeypatch.setenv("LOG_FORMAT", fmt)
