@@ -30,7 +30,7 @@ def env_bool(name, default=False, environ=None):
     return word in TRUE_WORDS
 
 
-def env_int(name, default, environ=None, minimum=1):
+def env_int(name, default, environ=None, minimum=1, maximum=2**31 - 1):
     """Read an integer environment variable, falling back to the default when unset."""
     value = (environ if environ is not None else os.environ).get(name)
     if value is None or value.strip() == "":
@@ -41,6 +41,8 @@ def env_int(name, default, environ=None, minimum=1):
         raise SettingsError(f"{name}: must be an integer (got {value!r})") from None
     if number < minimum:
         raise SettingsError(f"{name}: must be at least {minimum} (got {number})")
+    if number > maximum:
+        raise SettingsError(f"{name}: must be at most {maximum} (got {value.strip()[:20]})")
     return number
 
 
@@ -61,25 +63,60 @@ def log_format(value, name="LOG_FORMAT"):
     return fmt
 
 
+NOT_SHOWN = "its value is not shown: it may hold a password"
+
+
 def redis_url(value, name="REDIS_URL"):
     """A Redis URL as redis-py reads it; `host:port` alone is refused, not guessed."""
     if value and not str(value).startswith(REDIS_SCHEMES):
         raise SettingsError(f"{name}: must be a URL starting with redis://, rediss:// or "
-                            "unix://, e.g. redis://localhost:6379/0 (its value is not shown: "
-                            "it may hold a password)")
+                            f"unix://, e.g. redis://localhost:6379/0 ({NOT_SHOWN})")
+    _check_port(value, name)
     return value or None
 
 
 def storage_uri(value, name="RATELIMIT_STORAGE_URI"):
-    if value and "://" not in str(value):
+    """A storage URL of the `limits` library (redis://, memory://, memcached://...): an
+    unknown scheme would otherwise fail in the library with the whole URL in its message."""
+    from limits.storage import SCHEMES  # the library's own list of the schemes it knows
+    scheme = str(value).split("://", 1)[0].lower() if value and "://" in str(value) else None
+    if value and scheme not in SCHEMES:
         raise SettingsError(f"{name}: must be a storage URL such as redis://localhost:6379/0 "
-                            "or memory:// (its value is not shown: it may hold a password)")
+                            f"or memory://, with a scheme the limits library knows "
+                            f"({', '.join(sorted(s for s in SCHEMES if '+' not in s))}, ...; "
+                            f"{NOT_SHOWN})")
+    _check_port(value, name)
     return value or None
+
+
+def database_url(value, name="DATABASE_URL"):
+    """A SQLAlchemy URL (postgresql+psycopg://user:pass@host/db, sqlite:///path)."""
+    if not value:
+        return None
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise SettingsError(f"{name}: must be a database URL such as "
+                            f"postgresql+psycopg://user:password@host/db ({NOT_SHOWN})") from None
+    _check_port(url.render_as_string(hide_password=True), name)
+    return value
+
+
+def _check_port(value, name):
+    from urllib.parse import urlsplit
+    try:
+        urlsplit(str(value or "")).port
+    except ValueError:
+        raise SettingsError(f"{name}: its port must be a number from 0 to 65535 "
+                            f"({NOT_SHOWN})") from None
 
 
 # Settings that may also come from create_app's `config` argument: checked there too.
 CHECKED = {"LOG_LEVEL": log_level, "LOG_FORMAT": log_format, "REDIS_URL": redis_url,
-           "RATELIMIT_STORAGE_URI": storage_uri}
+           "RATELIMIT_STORAGE_URI": storage_uri,
+           "SQLALCHEMY_DATABASE_URI": lambda v: database_url(v, "DATABASE_URL")}
 
 
 def check(config):
@@ -113,14 +150,15 @@ def host_settings(environ=None):
             problems.append(str(exc))
             return None
 
-    minutes = read(env_int, "JWT_ACCESS_TOKEN_MINUTES", 60, env)
+    # At most a year: a JWT that never expires is not a setting this platform offers.
+    minutes = read(env_int, "JWT_ACCESS_TOKEN_MINUTES", 60, env, maximum=525_600)
     settings = {
         # Signs sessions; JWT_SECRET_KEY falls back to it.
         "SECRET_KEY": env.get("SECRET_KEY") or None,
         "JWT_SECRET_KEY": env.get("JWT_SECRET_KEY") or env.get("SECRET_KEY") or None,
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=minutes or 60),
         # Empty means SQLite in the instance folder (set by create_app).
-        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or None,
+        "SQLALCHEMY_DATABASE_URI": read(database_url, env.get("DATABASE_URL")),
         # hide_parameters: bound values (emails, password hashes, tokens) never reach a SQL
         # log line or an exception's text, whatever the log level or SQLALCHEMY_ECHO.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},

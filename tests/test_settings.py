@@ -24,7 +24,10 @@ def test_log_levels_in_any_case(given, level):
     ("LOG_LEVEL", "verbose"), ("LOG_FORMAT", "xml"), ("REDIS_URL", "localhost:6379"),
     ("RATELIMIT_STORAGE_URI", "localhost:6379"), ("SCHEDULER_ENABLED", "maybe"),
     ("RATELIMIT_ENABLED", "sometimes"), ("JWT_ACCESS_TOKEN_MINUTES", "an hour"),
-    ("MAX_CONTENT_LENGTH", "-1")])
+    ("MAX_CONTENT_LENGTH", "-1"), ("JWT_ACCESS_TOKEN_MINUTES", "9" * 20),
+    ("REDIS_URL", "redis://:pw@localhost:99999/0"), ("DATABASE_URL", "postgres//u:pw@x/db"),
+    ("DATABASE_URL", "postgresql://u:pw@x:99999/db"),
+    ("RATELIMIT_STORAGE_URI", "rediss+sentinel://:pw@h:1/x")])
 def test_an_unusable_value_names_its_variable(key, value):
     with pytest.raises(SettingsError, match=f"^invalid settings: {key}: "):
         host_settings({key: value})
@@ -38,9 +41,22 @@ def test_every_unusable_value_is_named_at_once_and_urls_are_not_echoed():
     assert "s3cret-pw" not in message and "redis://localhost:6379/0" in message
 
 
+@pytest.mark.parametrize("key, value", [
+    ("RATELIMIT_STORAGE_URI", "rediss+sentinel://:hunter2secret@h:1/x"),
+    ("REDIS_URL", "redis://:hunter2secret@localhost:99999/0"),
+    ("DATABASE_URL", "postgresql://u:hunter2secret@x:99999/db"),
+    ("DATABASE_URL", "postgres//u:hunter2secret@x/db")])
+def test_urls_the_libraries_refuse_are_refused_here_without_their_password(key, value):
+    # The libraries' own errors (limits, redis-py, SQLAlchemy) print the URL, password too.
+    with pytest.raises(SettingsError) as raised:
+        host_settings({key: value})
+    assert key in str(raised.value) and "hunter2secret" not in str(raised.value)
+
+
 def test_urls_and_booleans_that_are_fine(tmp_path):
     settings = host_settings({"REDIS_URL": "rediss://:pw@cache:6380/1", "SCHEDULER_ENABLED": "OFF",
-                              "RATELIMIT_STORAGE_URI": "memory://", "LOG_FORMAT": "JSON"})
+                              "RATELIMIT_STORAGE_URI": "memory://", "LOG_FORMAT": "JSON",
+                              "DATABASE_URL": "postgresql+psycopg://u:pw@db:5432/app"})
     assert settings["REDIS_URL"].startswith("rediss://") and settings["SCHEDULER_ENABLED"] is False
     assert settings["LOG_FORMAT"] == "json"
 
