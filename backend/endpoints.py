@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 from backend.errors import APIError, NotFound
 from backend.identity import require_jwt
 from backend.inputs import (MAX_ID, MAX_REPORTED_ERRORS, MULTIPART, JSONRefused, body_limit,
-                            parse_json, takes_files, unstorable_text)
+                            parse_json, request_body, takes_files, unstorable_text)
 
 # A row id in a body or query: outside the database's integer range it names no row, and
 # binding it would make the driver raise; refused with the other validation errors.
@@ -172,7 +172,7 @@ def _json_body():
     # Parsed here rather than by the host's JSON provider, so that a host without the
     # depth limit still answers 400, never a RecursionError's 500.
     try:
-        return parse_json(request.get_data(cache=True))
+        return parse_json(request_body())
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, JSONRefused
         reason = str(exc) if isinstance(exc, JSONRefused) else "it is not valid JSON"
         raise APIError(f"The request body cannot be read: {reason}", code="invalid_json")

@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 
 from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import RequestEntityTooLarge
 
 # Ids are Integer columns: PostgreSQL's integer is 32-bit (SQLite's is wider), so larger
 # numbers can never name a row, and binding them makes the driver raise.
@@ -198,6 +199,21 @@ def cap_request_body():
         limit = current_app.config.get("MAX_JSON_BODY_BYTES") or DEFAULT_MAX_JSON_BODY_BYTES
     limit = min(limit, overall or math.inf)
     request.max_content_length = None if limit == math.inf else int(limit)
+
+
+def request_body():
+    """The request's body as bytes, whole, under this request's cap.
+
+    A body sent without Content-Length (chunked) is read through werkzeug's limited stream,
+    which stops at the cap without saying so: a longer one would be cut and then read as
+    invalid JSON or a bad signature. Raises RequestEntityTooLarge (413 payload_too_large)
+    when more follows the cap."""
+    data = request.get_data(cache=True)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(data) >= limit:
+        if request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge()
+    return data
 
 
 def init_app(app):

@@ -5,7 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.auth import current_user_id
 from backend.errors import APIError, NotFound
 from backend.extensions import db
-from backend.inputs import body_limit
+from backend.inputs import body_limit, request_body
 from backend.models import SNSAccount
 from backend.services.instagram.comments import feeds
 from backend.services.instagram.comments.models import SNSCommentFeed
@@ -60,7 +60,7 @@ def receive_webhook():
     limit = runtime().settings.INSTAGRAM_WEBHOOK_MAX_BYTES
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(limit)
-    body = request.stream.read(limit + 1)
+    body = request_body()  # capped at the limit (body_limit below), chunked bodies too
     if len(body) > limit:
         raise _too_large(limit)
     counts = receiver.receive(body, request.headers.get(SIGNATURE_HEADER))
