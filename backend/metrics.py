@@ -97,7 +97,8 @@ def metrics_view():
 
 # Headers a reverse proxy adds: behind one every client seems to come from the proxy's
 # address, so a forwarded request is never taken for a local one.
-FORWARDED = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+FORWARDED = ("X-Forwarded-For", "Forwarded", "X-Real-IP", "X-Client-IP", "True-Client-IP",
+             "CF-Connecting-IP", "Fastly-Client-IP", "X-Cluster-Client-IP")
 
 
 def _scraper_allowed():

@@ -8,6 +8,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from backend.app import create_app
+from backend.metrics import FORWARDED
 from backend.request_log import METHODS
 
 REMOTE = {"REMOTE_ADDR": "203.0.113.9"}
@@ -76,7 +77,7 @@ def test_the_scrape_token_in_any_case_of_bearer(tmp_path, sandbox, header, allow
     assert answer.status_code == (200 if allowed else 403)
 
 
-@pytest.mark.parametrize("header", ["X-Forwarded-For", "Forwarded", "X-Real-IP"])
+@pytest.mark.parametrize("header", FORWARDED)
 def test_a_request_a_proxy_forwarded_is_not_local(client, header):
     answer = client.get("/metrics", headers={header: "198.51.100.1"})
     assert answer.status_code == 403
