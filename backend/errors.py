@@ -60,6 +60,14 @@ class NotFound(APIError):
     code = "not_found"
 
 
+def invalid_field(field, problem, message, *, code="validation_error", **details):
+    """A 422 in the one shape every validation error has: `details.errors` lists
+    {field, code, message} (here one, `problem` its code), beside any further `details`."""
+    return APIError(message, code=code, status=422,
+                    details={"errors": [{"field": field, "code": problem, "message": message}],
+                             **details})
+
+
 def error_response(code, message, status, details=None, headers=None):
     """Build the envelope {"error": {"code", "message", "details", "request_id"}} as a Flask
     response; the request id is the one in the X-Request-ID header and in the logs."""

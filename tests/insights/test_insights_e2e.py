@@ -111,11 +111,28 @@ def test_removed_metric_is_reported_and_the_others_returned(setup, app):
     image = setup.publish(app, "/posts", {"image_url": setup.image()})
     with later():
         got = setup.get(f"/{image['id']}/insights",
-                        metrics="impressions,reach,video_views,plays,likes,nonsense").json()
+                        metrics="impressions,reach,video_views,plays,likes").json()
     got = got["insights"]
     assert set(got["metrics"]) == {"reach", "likes"}
     assert got["unavailable_metrics"] == {"impressions": "removed", "video_views": "removed",
-                                          "plays": "not_for_kind", "nonsense": "unknown"}
+                                          "plays": "not_for_kind"}
+
+
+def test_a_metric_name_no_catalogue_has_is_refused_on_every_insights_path(setup, app):
+    # A typo was a 200 with an empty series (history) or "unknown": now the one 422 shape.
+    image = setup.publish(app, "/posts", {"image_url": setup.image()})
+    account = setup.account["id"]
+    paths = [f"/{image['id']}/insights", f"/posts/{image['id']}/insights",
+             f"/{image['id']}/insights/history", f"/accounts/{account}/insights",
+             f"/accounts/{account}/insights/history"]
+    for path in paths:
+        answer = setup.get(path, metrics="reach,nonsense")
+        assert answer.status_code == 422, (path, answer.text)
+        error = answer.json()["error"]
+        assert error["code"] == "validation_error"
+        assert error["details"]["errors"] == [{"field": "metrics", "code": "unknown_value",
+                                               "message": "Unknown metric 'nonsense'."}]
+        assert "reach" in error["details"]["known"]
 
 
 def test_metric_meta_rejects_is_dropped_and_remembered(setup, app, monkeypatch):

@@ -96,6 +96,9 @@ REMOVED_ACCOUNT_METRICS = {
     "text_message_clicks": "removed on 2025-01-08", "website_clicks": "removed on 2025-01-08",
     "phone_call_clicks": "removed on 2025-01-08",
 }
+# Every name a metrics parameter may give: current and removed ones (a removed one is
+# answered as unavailable, with why); any other is a typo, refused before Meta is asked.
+KNOWN_ACCOUNT_METRICS = frozenset(ACCOUNT_METRICS) | frozenset(REMOVED_ACCOUNT_METRICS)
 _BY_PRODUCT = ("media_product_type",)
 TOTAL_BREAKDOWNS = {
     "views": ("follower_type", "media_product_type"),
@@ -137,6 +140,11 @@ def media_metric_status(name: str, kind: str, version: str, today: date | None =
     if not metric.available(version_number(version), today or _today(), created):
         return "removed"
     return None
+
+
+def known_media_metrics() -> frozenset[str]:
+    """Every media metric name of the catalogue, of any kind or version."""
+    return frozenset(MEDIA_METRICS)
 
 
 def default_media_metrics(kind: str, version: str, today: date | None = None,

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from backend.errors import APIError
+from backend.errors import APIError, invalid_field
 from backend.extensions import db
 from backend.models import utcnow
 from backend.services.instagram.accounts import connected
 from backend.services.instagram.accounts.token_store import acting_as
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph.insights_catalogue import (
-    DEFAULT_ACCOUNT_METRICS, DEMOGRAPHIC_BREAKDOWNS, DEMOGRAPHIC_METRICS, SERIES_METRICS,
-    TOTAL_BREAKDOWNS, account_metric_status)
+    DEFAULT_ACCOUNT_METRICS, DEMOGRAPHIC_BREAKDOWNS, DEMOGRAPHIC_METRICS, KNOWN_ACCOUNT_METRICS,
+    SERIES_METRICS, TOTAL_BREAKDOWNS, account_metric_status)
 from backend.services.instagram.graph.insights_fetch import Fetched, ask_dropping, parse_entries
 from backend.services.instagram.insights.store import save_account_rows
 
@@ -45,17 +45,16 @@ def parse_instant(value, name):
     except ValueError:
         if text.isascii() and text.isdigit():  # past datetime's year 9999
             raise _out_of_range(name) from None
-        raise APIError(f"`{name}` must be a date (2026-11-01), an ISO 8601 time or unix "
-                       "seconds.", code="validation_error", status=422,
-                       details={"field": name}) from None
+        raise invalid_field(name, "invalid_time", f"`{name}` must be a date (2026-11-01), an "
+                            "ISO 8601 time or unix seconds.") from None
     if not EARLIEST <= parsed <= LATEST:
         raise _out_of_range(name)
     return parsed
 
 
 def _out_of_range(name):
-    return APIError(f"`{name}` must be between {EARLIEST.year} and {LATEST.year}.",
-                    code="invalid_range", status=422, details={"field": name})
+    return invalid_field(name, "out_of_range", f"`{name}` must be between {EARLIEST.year} and "
+                         f"{LATEST.year}.", code="invalid_range")
 
 
 def time_range(since, until, now=None):
@@ -64,18 +63,32 @@ def time_range(since, until, now=None):
     until = parse_instant(until, "until") or now
     since = parse_instant(since, "since") or until - DEFAULT_SPAN
     if since >= until:
-        raise APIError("`since` must be earlier than `until`.", code="invalid_range",
-                       status=422)
+        raise invalid_field("since", "not_before_until", "`since` must be earlier than `until`.",
+                            code="invalid_range")
     if until - since > MAX_SPAN:
-        raise APIError("Instagram answers at most 30 days per request: narrow since/until.",
-                       code="invalid_range", status=422,
-                       details={"max_days": MAX_SPAN.days})
+        raise invalid_field("since", "span_too_long", "Instagram answers at most 30 days per "
+                            "request: narrow since/until.", code="invalid_range",
+                            max_days=MAX_SPAN.days)
     return since, until
 
 
 def split_names(text, default=()):
     names = [n.strip() for n in (text or "").split(",") if n.strip()]
     return names or list(default)
+
+
+def metric_names(text, known, default=()):
+    """The comma-separated names of a `metrics` parameter (`default` when it gives none).
+
+    A name the catalogue does not know (current or removed) is refused with 422
+    validation_error, `details.known` listing the names: a typo would otherwise be an
+    empty series, or a question Meta answers with code 100."""
+    names = split_names(text, default)
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise invalid_field("metrics", "unknown_value", f"Unknown metric {unknown[0]!r}.",
+                            known=sorted(known))
+    return names
 
 
 def report(user_id, account_id, query):
@@ -88,9 +101,10 @@ def report(user_id, account_id, query):
     breakdown = split_names(query.breakdown)
     unknown = [b for b in breakdown if b not in KNOWN_BREAKDOWNS]
     if unknown:
-        raise APIError(f"Unknown breakdown {unknown[0]!r}.", code="validation_error",
-                       status=422, details={"known": sorted(KNOWN_BREAKDOWNS)})
-    return fetch_and_store(account, split_names(query.metrics, DEFAULT_ACCOUNT_METRICS),
+        raise invalid_field("breakdown", "unknown_value", f"Unknown breakdown {unknown[0]!r}.",
+                            known=sorted(KNOWN_BREAKDOWNS))
+    return fetch_and_store(account, metric_names(query.metrics, KNOWN_ACCOUNT_METRICS,
+                                                 DEFAULT_ACCOUNT_METRICS),
                            since, until, metric_type=query.metric_type, breakdown=breakdown,
                            timeframe=query.timeframe)
 

@@ -5,7 +5,9 @@ from backend.errors import APIError
 from backend.services.instagram.accounts import connected
 from backend.services.instagram.core.blueprint import api, dump, instagram_bp
 from backend.services.instagram.insights import account_insights, media_insights, schemas as schemas
-from backend.services.instagram.insights.account_insights import parse_instant, split_names
+from backend.services.instagram.graph.insights_catalogue import (KNOWN_ACCOUNT_METRICS,
+                                                                 known_media_metrics)
+from backend.services.instagram.insights.account_insights import metric_names, parse_instant
 from backend.services.instagram.insights.store import account_history, media_history
 from backend.services.instagram.publishing import posts
 
@@ -18,7 +20,7 @@ MEDIA_DOC = ("Lifetime metrics of the media, per its product type and the config
 def _post_insights(post_id, query):
     target = media_insights.for_post(current_user_id(), post_id)
     return dump(schemas.MediaInsightsEnvelope, {"insights": media_insights.report(
-        target, query.refresh, split_names(query.metrics))})
+        target, query.refresh, metric_names(query.metrics, known_media_metrics()))})
 
 
 for _path, _name in (("/<int:post_id>/insights", "post_insights"),
@@ -37,7 +39,7 @@ for _path, _name in (("/<int:post_id>/insights", "post_insights"),
 def any_media_insights(media_id, query):
     target = media_insights.for_media(current_user_id(), query.account_id, media_id)
     return dump(schemas.MediaInsightsEnvelope, {"insights": media_insights.report(
-        target, query.refresh, split_names(query.metrics))})
+        target, query.refresh, metric_names(query.metrics, known_media_metrics()))})
 
 
 @api.route(instagram_bp, "/accounts/<int:account_id>/insights", "GET",
@@ -61,7 +63,7 @@ def post_history(post_id, query):
         raise APIError("This post is not published; it has no insights.",
                        code="post_not_published", status=409, details={"status": post.status})
     series, truncated = media_history(
-        post.platform_post_id, post.account_id, split_names(query.metrics),
+        post.platform_post_id, post.account_id, metric_names(query.metrics, known_media_metrics()),
         parse_instant(query.since, "since"), parse_instant(query.until, "until"), query.limit)
     return dump(schemas.PostHistory, {"post_id": post.id, "media_id": post.platform_post_id,
                                       "series": series, "truncated": truncated})
@@ -75,7 +77,8 @@ def post_history(post_id, query):
 def account_history_view(account_id, query):
     account = connected.get_owned(current_user_id(), account_id, include_disconnected=True)
     series, truncated = account_history(
-        account.id, split_names(query.metrics), parse_instant(query.since, "since"),
-        parse_instant(query.until, "until"), query.period, query.limit)
+        account.id, metric_names(query.metrics, KNOWN_ACCOUNT_METRICS),
+        parse_instant(query.since, "since"), parse_instant(query.until, "until"), query.period,
+        query.limit)
     return dump(schemas.AccountHistory, {"account_id": account.id, "period": query.period,
                                          "series": series, "truncated": truncated})

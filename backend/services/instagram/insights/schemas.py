@@ -48,7 +48,7 @@ class MediaInsights(BaseModel):
     message: str | None
     metrics: dict[str, MetricValue]
     unavailable_metrics: dict[str, str] = Field(description="Metric -> why it is missing: "
-                                                "removed, not_for_kind, unknown, "
+                                                "removed, not_for_kind, "
                                                 "rejected_by_meta.")
     fetched_at: datetime | None
     source: Literal["meta", "cache", "stored"]
@@ -94,7 +94,7 @@ class AccountInsights(BaseModel):
     since: datetime
     until: datetime
     metrics: dict[str, AccountMetric]
-    unavailable_metrics: dict[str, str] = Field(description="Metric -> why: removed, unknown, "
+    unavailable_metrics: dict[str, str] = Field(description="Metric -> why: removed, "
                                                 "rejected_by_meta, no_time_series, no_data "
                                                 "(Meta gave none, e.g. under 100 followers).")
     fetched_at: datetime

@@ -2,7 +2,7 @@
 from flask import abort, request, send_file
 
 from backend.auth import current_user_id
-from backend.errors import APIError
+from backend.errors import APIError, invalid_field
 from backend.services.instagram.accounts import connected
 from backend.services.instagram.core.blueprint import api, dump, instagram_bp
 from backend.services.instagram.core.runtime import runtime
@@ -24,8 +24,8 @@ def publish(post_type, body):
     attach_upload(body)
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 255:
-        raise APIError("Idempotency-Key must be 1 to 255 characters.", code="validation_error",
-                       status=422)
+        raise invalid_field("Idempotency-Key", "string_length",
+                            "Idempotency-Key must be 1 to 255 characters.")
     post, _created = posts.submit(current_user_id(), post_type, body, key)
     status = posts.response_status(post)
     response, _ = dump(schemas.PostEnvelope, {"post": posts.serialize(post)}, status)
@@ -126,8 +126,8 @@ def upload():
     part = next((request.files[k] for k in ("file", "image", "video") if k in request.files),
                 None)
     if part is None:
-        raise APIError("Send the file as a multipart part named `file`.", code="file_missing",
-                       status=422)
+        raise invalid_field("file", "missing", "Send the file as a multipart part named `file`.",
+                            code="file_missing")
     stored = _store(part)
     url = posts.public_upload_url(stored.token)
     return dump(schemas.UploadOut, {"upload_token": stored.token, "url": url, "media": {

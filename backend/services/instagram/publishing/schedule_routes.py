@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from backend.auth import current_user_id
-from backend.errors import APIError
+from backend.errors import invalid_field
 from backend.models import utcnow
 from backend.services.instagram.accounts import connected
 from backend.services.instagram.core.blueprint import api, dump, instagram_bp
@@ -113,8 +113,8 @@ def get_best_times(account_id, query):
            query=schemas.CalendarQuery, response=schemas.CalendarOut, errors=(404,))
 def get_calendar(query):
     if query.end < query.start or query.end - query.start > MAX_CALENDAR:
-        raise APIError("`to` must be after `from`, at most 92 days later.",
-                       code="invalid_range", status=422)
+        raise invalid_field("to", "out_of_range", "`to` must be after `from`, at most 92 days "
+                            "later.", code="invalid_range")
     if query.account_id is not None:
         connected.get_owned(current_user_id(), query.account_id, include_disconnected=True)
     states = query.state.split(",") if query.state else None
