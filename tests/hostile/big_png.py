@@ -10,14 +10,15 @@ def _chunk(kind, data):
             + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
 
 
-def write_png(path, width, height, mode="RGB"):
-    """A uniform PNG of width x height: 9400 x 9400 RGB is about 350 KB on disk."""
+def write_png(path, width, height, mode="RGB", bits=8):
+    """A uniform PNG of width x height with `bits` (8 or 16) a sample: 9400 x 9400 RGB is
+    about 350 KB on disk."""
     color_type, channels = CHANNELS[mode]
-    row = b"\x00" + b"\x7f" * (width * channels)  # filter "none", one grey value
+    row = b"\x00" + b"\x7f" * (width * channels * bits // 8)  # filter "none", one grey
     packer = zlib.compressobj(9)
     with open(path, "wb") as out:
         out.write(b"\x89PNG\r\n\x1a\n")
-        out.write(_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, color_type,
+        out.write(_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bits, color_type,
                                               0, 0, 0)))
         data = [packer.compress(row) for _ in range(height)]
         data.append(packer.flush())

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from PIL import ImageFile
+from PIL import Image, ImageFile
 
 from backend.services.instagram.preflight.uploads import (ConversionGate, UploadBusy,
                                                           UploadRejected, store_upload)
@@ -30,21 +30,72 @@ def documented_bound_mb():
 
 
 def test_peak_memory_stays_within_the_documented_bound(tmp_path):
+    progressive = tmp_path / "progressive_budget.jpg"
+    Image.new("RGB", (4000, 4000), "grey").save(progressive, progressive=True, quality=90)
     files = [write_png(tmp_path / "small.png", 1080, 1350),
              write_png(tmp_path / "bomb_9400.png", 9400, 9400),  # the issue's 354 KB file
-             write_png(tmp_path / "budget_rgba.png", 4000, 4000, "RGBA")]  # 16 MP, 4 bytes
-    assert (tmp_path / "bomb_9400.png").stat().st_size < 400_000
-    run = subprocess.run([sys.executable, "-m", "tests.hostile.memory_probe",
-                          str(tmp_path / "app"), *map(str, files)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr[-2000:]
-    report = json.loads(run.stdout.strip().splitlines()[-1])
+             # 16 MP less the decoder's two rows of 16,001 bytes: the budget, 4 bytes a pixel
+             write_png(tmp_path / "budget_rgba.png", 4000, 3990, "RGBA"),
+             # 4:2:0, 4000 x 4000: 12,000,000 pixels' worth of DCT coefficients and
+             # 2000 x 2000 decoded at draft scale, exactly the budget
+             progressive,
+             write_png(tmp_path / "tall.png", 1, 16_000_000),  # no JPEG is that tall
+             write_png(tmp_path / "wide.png", 16_000_000, 1),  # two rows of 48 MB to decode
+             write_png(tmp_path / "tall_budget.png", 245, 65_000),  # stored unscaled
+             write_png(tmp_path / "wide_budget.png", 1_000_000, 12)]  # 12 MP and 6 MB rows
+    report = _probe(files)
     answers = report["answers"]
-    assert answers["bomb_9400.png"] == [[422, "image_too_many_pixels"]] * 3
-    assert answers["budget_rgba.png"] == [[201, None]] * 3
+    for refused in ("bomb_9400.png", "tall.png", "wide.png"):
+        assert answers[refused] == [[422, "image_too_many_pixels"]] * 3, refused
+    for accepted in ("budget_rgba.png", "progressive_budget.jpg", "tall_budget.png",
+                     "wide_budget.png"):
+        assert answers[accepted] == [[201, None]] * 3, accepted
     rise = report["peak_mb"] - report["baseline_mb"]
     print(f"peak memory rise: {rise:.0f} MB (bound {documented_bound_mb():.0f} MB)")
     assert rise < documented_bound_mb()
+
+
+def _probe(files):
+    """Each file uploaded three times at once to a fresh platform process: its answers, its
+    peak memory (MB) and its baseline after a warm-up upload of files[0]."""
+    run = subprocess.run([sys.executable, "-m", "tests.hostile.memory_probe",
+                          str(Path(files[0]).parent / "app"), *map(str, files)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("name, width, height, mode, bits", [
+    ("wide_16bit_rgba.png", 16_000_000, 1, "RGBA", 16),  # 256 MB of rows, 64 MB decoded
+    ("tall_budget.png", 245, 65_000, "RGB", 8),
+    ("wide_budget.png", 1_000_000, 12, "RGB", 8)])
+def test_each_costly_shape_alone_stays_within_one_conversion(tmp_path, name, width, height,
+                                                             mode, bits):
+    files = [write_png(tmp_path / "small.png", 1080, 1350),
+             write_png(tmp_path / name, width, height, mode, bits)]
+    report = _probe(files)
+    rise = report["peak_mb"] - report["baseline_mb"]
+    print(f"{name}: {report['answers'][name]}, peak memory rise {rise:.0f} MB")
+    assert report["answers"][name][0][0] in (201, 422)
+    assert rise < documented_bound_mb()
+
+
+def test_a_progressive_jpeg_counts_its_coefficients(tmp_path):
+    # The same 4000 x 4000 photo: baseline passes a 5 MP budget (decoded at 1/2 scale, 4 MP),
+    # progressive does not (12 MP of coefficients besides), whatever the draft scale.
+    photo = Image.new("RGB", (4000, 4000), "grey")
+    for progressive, expected in ((False, None), (True, "image_too_many_pixels")):
+        data = io.BytesIO()
+        photo.save(data, "JPEG", progressive=progressive, quality=80)
+        data.seek(0)
+        try:
+            store_upload(data, "p.jpg", upload_dir=tmp_path, max_bytes=10**8,
+                         max_width=1440, max_pixels=5_000_000)
+            code = None
+        except UploadRejected as exc:
+            code = exc.code
+            assert "progressive" in exc.message
+        assert code == expected, progressive
 
 
 def test_the_budget_is_checked_before_any_decoding(tmp_path, monkeypatch):

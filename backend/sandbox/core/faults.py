@@ -1,4 +1,5 @@
-"""Injected faults: queued errors, replaced answers, headers, latency and dropped connections."""
+"""Injected faults: queued errors, replaced answers, headers, latency, trickled or padded
+answers and dropped connections."""
 import json
 import re
 import time
@@ -204,6 +205,38 @@ def _apply_latency(fault, environ, response):
     time.sleep(fault.params["latency_ms"] / 1000)
 
 
+def _parse_stream(spec):
+    params = {"trickle_ms": _int(spec, "trickle_ms", 0), "chunk_bytes":
+              _int(spec, "chunk_bytes", 1, minimum=1), "pad_bytes": _int(spec, "pad_bytes", 0)}
+    if not (params["trickle_ms"] or params["pad_bytes"]):
+        raise FaultSpecError("a stream fault needs trickle_ms or pad_bytes")
+    return params
+
+
+def _apply_stream(fault, environ, response):
+    """The real answer sent slowly and/or enlarged: `chunk_bytes` at a time with
+    `trickle_ms` between chunks, then `pad_bytes` spaces (JSON stays valid), with no
+    Content-Length. Nothing is held: the padding is produced as it is sent."""
+    if response is None:
+        return None
+    body, p = response.get_data(), fault.params
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+
+    def chunks():
+        pad, step = p["pad_bytes"], p["chunk_bytes"]
+        for start in range(0, len(body), step):
+            if start and p["trickle_ms"]:
+                time.sleep(p["trickle_ms"] / 1000)
+            yield body[start:start + step]
+        while pad > 0:
+            piece = min(pad, max(step, 64 * 1024) if not p["trickle_ms"] else step)
+            if p["trickle_ms"]:
+                time.sleep(p["trickle_ms"] / 1000)
+            yield b" " * piece
+            pad -= piece
+    return Response(chunks(), response.status_code, headers=headers, direct_passthrough=True)
+
+
 def _apply_drop(fault, environ, response):
     environ[ENV_DROP] = True
     return ""
@@ -216,6 +249,8 @@ BUILTIN_ACTIONS = {
     "error": FaultAction(_parse_error, _apply_error, 30),
     "respond": FaultAction(_parse_respond, _apply_respond, 40),
     "patch": FaultAction(_parse_patch, _apply_patch, 50, phases=("after",)),
+    # The real answer, trickled and/or padded: a slow or enormous body after quick headers.
+    "stream": FaultAction(_parse_stream, _apply_stream, 55, phases=("after",)),
     # Only headers (and usage_exhausted) for an answer that is otherwise the real one.
     "headers": FaultAction(lambda spec: {}, lambda fault, environ, response: None, 60),
 }
@@ -230,6 +265,8 @@ def _action_of(spec, actions):
         action = "respond"
     elif "patch" in spec:
         action = "patch"
+    elif "trickle_ms" in spec or "pad_bytes" in spec:
+        action = "stream"
     elif "latency_ms" in spec and "code" not in spec:
         action = "latency"
     elif "code" not in spec and ("headers" in spec or "usage_exhausted" in spec):

@@ -72,6 +72,8 @@ class InstagramSettings(BaseSettings):
     INSTAGRAM_MAX_RETRIES: int = Field(3, ge=0)
     INSTAGRAM_RETRY_WAIT_MAX: float = Field(8.0, ge=0)
     INSTAGRAM_REQUEST_BUDGET_SECONDS: float = Field(25.0, gt=0)
+    # Bytes of one Graph answer (decoded); a larger one is dropped unread (502).
+    INSTAGRAM_GRAPH_MAX_RESPONSE_BYTES: int = Field(4 * 1024 * 1024, ge=64 * 1024)
     INSTAGRAM_APPSECRET_PROOF: bool = True
     INSTAGRAM_CIRCUIT_FAILURES: int = Field(5, gt=0)
     INSTAGRAM_CIRCUIT_COOLDOWN_SECONDS: float = Field(30.0, gt=0)

@@ -23,6 +23,7 @@ def client_settings(settings, login_type):
                  settings.INSTAGRAM_HTTP_READ_TIMEOUT),
         max_retries=settings.INSTAGRAM_MAX_RETRIES,
         appsecret_proof=settings.INSTAGRAM_APPSECRET_PROOF,
+        max_response_bytes=settings.INSTAGRAM_GRAPH_MAX_RESPONSE_BYTES,
     )
 
 

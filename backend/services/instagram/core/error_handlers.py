@@ -15,6 +15,7 @@ MAPPING = (
     (graph.DuplicatePostError, 409, "instagram_duplicate_post"),
     (graph.NotFoundError, 404, "instagram_object_not_found"),
     (graph.UserFixableError, 422, "instagram_rejected_request"),
+    (graph.ResponseTooLargeError, 502, "instagram_response_too_large"),
     (graph.TransientError, 503, "instagram_unavailable"),
 )
 

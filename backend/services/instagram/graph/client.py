@@ -6,6 +6,7 @@ from typing import Any
 
 from .comments import CommentsMixin
 from .content_publishing import PublishingMixin
+from .body import DEFAULT_MAX_RESPONSE_BYTES
 from .errors import PermanentError
 from .high_level import HighLevelMixin, PublishWait
 from .insights_catalogue import RejectedMetrics
@@ -38,6 +39,7 @@ class ClientSettings:
     timeout: Any = (3.05, 20)
     max_retries: int = 3
     appsecret_proof: bool = True
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # a larger answer is dropped unread
     redirect_uri: str | None = None  # the dialog's, which authenticate(code) sends again
 
     def as_kwargs(self) -> dict[str, Any]:
@@ -53,7 +55,8 @@ class InstagramAPI(HighLevelMixin, PublishingMixin, CommentsMixin, WebhooksMixin
     graph_url, facebook_graph_url, oauth_url, rupload_url, graph_version="v25.0",
     timeout=(3.05, 20), max_retries=3 (attempts in all), session, usage (UsageTracker),
     breaker (CircuitBreaker), observer (.on_call(CallRecord)), appsecret_proof=True,
-    retry_wait (tenacity wait), account_id, redirect_uri, publish_wait (PublishWait)).
+    retry_wait (tenacity wait), account_id, redirect_uri, publish_wait (PublishWait),
+    deadline (a clock() value), max_response_bytes=4 MiB).
     login_type picks the Graph host.
 
     For scripts (docs/client.md): authenticate(code) -> (token, user info),

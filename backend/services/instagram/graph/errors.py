@@ -82,6 +82,14 @@ class NetworkError(TransientError):
         return {**super().to_dict(), "ambiguous": self.ambiguous}
 
 
+class ResponseTooLargeError(NetworkError):
+    """Meta's answer passed the client's size cap (`max_response_bytes`) and was dropped
+    unread. Ambiguous like a lost answer (the call may have done its work), but not
+    retried: the same call would bring the same answer."""
+
+    category = "response_too_large"
+
+
 class CircuitOpenError(TransientError):
     """The breaker refuses calls to a failing host until its cooldown ends; not retried."""
 

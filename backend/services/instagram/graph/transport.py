@@ -11,10 +11,11 @@ from typing import Any, Mapping
 import requests
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
+from .body import DEFAULT_MAX_RESPONSE_BYTES, BodyBroken, BodyTimeout, BodyTooLarge, read_body
 from .breaker import OPEN, CircuitBreaker, counts_as_failure
 from .error_codes import DEFAULT_RATE_LIMIT_WAIT, error_from_response, meta_error_fields
 from .errors import (CircuitOpenError, DeadlineExceededError, InstagramAPIError, NetworkError,
-                     NotFoundError, RateLimitError, TransientError)
+                     NotFoundError, RateLimitError, ResponseTooLargeError, TransientError)
 from .redaction import protect_third_party_logs
 from .usage import APP_ACCOUNT, Usage, UsageTracker, parse_usage, usage_key
 from .wire import CallRecord, GraphRequest, form, network_error
@@ -39,8 +40,8 @@ class _RetryBudget:
         if isinstance(exc, NotFoundError) and self.not_found > 0:
             self.not_found -= 1
             return True
-        if not isinstance(exc, TransientError) or isinstance(exc, (CircuitOpenError,
-                                                                   DeadlineExceededError)):
+        if not isinstance(exc, TransientError) or isinstance(exc, (
+                CircuitOpenError, DeadlineExceededError, ResponseTooLargeError)):
             return False
         # A request that never left may always be resent; others only when repeating is safe.
         unsent = isinstance(exc, NetworkError) and not exc.ambiguous
@@ -59,7 +60,11 @@ class GraphTransport:
     `account_id` names the account for usage tracking when calls do not say it.
     `deadline` (a `clock()` value, time.monotonic by default) is the caller's time budget:
     each attempt's timeouts are cut to what is left, backoff never sleeps past it, and no
-    attempt starts after it (DeadlineExceededError).
+    attempt starts after it (DeadlineExceededError). Each attempt also has a wall-clock
+    deadline, enforced while the body is read: the time left, and at most connect + read
+    timeout seconds; past it the attempt fails as a read timeout does (NetworkError,
+    ambiguous). An answer over `max_response_bytes` (4 MiB by default) is dropped
+    unread: ResponseTooLargeError, never retried.
     """
 
     def __init__(self, access_token: str | None = None, *, login_type: str = "instagram",
@@ -73,7 +78,8 @@ class GraphTransport:
                  breaker: CircuitBreaker | None = None, observer: Any = None,
                  appsecret_proof: bool = True, retry_wait: Any = None,
                  account_id: str | None = None, deadline: float | None = None,
-                 clock: Any = time.monotonic):
+                 clock: Any = time.monotonic,
+                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES):
         if login_type not in LOGIN_TYPES:
             raise ValueError(f"login_type must be one of {LOGIN_TYPES}, not {login_type!r}")
         self.login_type = login_type
@@ -91,6 +97,7 @@ class GraphTransport:
         self.retry_wait = retry_wait if retry_wait is not None else DEFAULT_RETRY_WAIT
         self.account_id = account_id
         self.deadline, self.clock = deadline, clock
+        self.max_response_bytes = max_response_bytes
         self._calls, self._calls_lock = 0, threading.Lock()
         protect_third_party_logs()
 
@@ -229,21 +236,53 @@ class GraphTransport:
     def _attempt(self, request: GraphRequest, attempt: int) -> dict[str, Any]:
         self._refuse_if_blocked(request)
         timeout = self._timeout_within_deadline(request)
+        connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        # The whole attempt, body included: requests' read timeout is per socket read.
+        attempt_deadline = self.clock() + connect + read
+        if self.deadline is not None:
+            attempt_deadline = min(attempt_deadline, self.deadline)
         self.breaker.before_call(request.host)
         started = time.perf_counter()
         try:
             response = self.session.request(
                 request.method, request.url, params=request.params, data=request.data,
-                headers=request.headers, timeout=timeout)
+                headers=request.headers, timeout=timeout, stream=True)
         except requests.RequestException as exc:
             failure = network_error(exc, request)
         else:
-            return self._handle(request, attempt, started, response)
+            failure = self._read_body(request, response, attempt_deadline)
+            if failure is None:
+                return self._handle(request, attempt, started, response)
         # Raised outside the except block so the original (whose text has the URL) is not
         # chained as __context__.
         self.breaker.record_failure(request.host)
         self._report(request, attempt, time.perf_counter() - started, None, failure, None)
         raise failure
+
+    def _read_body(self, request: GraphRequest, response: requests.Response,
+                   deadline: float) -> NetworkError | None:
+        """Read the body within `deadline` and the size cap; the failure, else None."""
+        where = f"{request.method} {request.host}{request.endpoint}"
+        try:
+            read_body(response, deadline=deadline, max_bytes=self.max_response_bytes,
+                      clock=self.clock)
+        except BodyTooLarge as exc:
+            return ResponseTooLargeError(
+                f"Answer to {where} (HTTP {response.status_code}) is larger than "
+                f"{exc.limit:,} bytes; dropped unread", http_status=response.status_code,
+                reason="response_too_large",
+                user_message="Instagram sent an answer too large to process.")
+        except BodyTimeout:
+            return NetworkError(
+                f"Answer to {where} did not arrive in time (HTTP {response.status_code}, "
+                f"body still arriving)", ambiguous=True, reason="slow_response",
+                user_message="Instagram did not answer in time. Please try again shortly.")
+        except BodyBroken as exc:
+            return NetworkError(f"{exc} while reading the answer to {where}", ambiguous=True,
+                                reason="sent_no_response",
+                                user_message="Instagram could not be reached. Please try "
+                                             "again shortly.")
+        return None
 
     def _handle(self, request: GraphRequest, attempt: int, started: float,
                 response: requests.Response) -> dict[str, Any]:

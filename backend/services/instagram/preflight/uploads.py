@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageCms, ImageOps
 
+from .decode_cost import buffer_pixels
 from .probe import MediaInfo, MediaProbeError, probe_file, sniff_format
 
 JPEG_QUALITY = 90
@@ -22,6 +23,7 @@ CHUNK_BYTES = 1024 * 1024
 # (9400 x 9400 from a 354 KB PNG) plus the copies of a conversion took 1.3 GB. JPEGs are
 # decoded already scaled down (draft mode), so large photos stay well within it.
 DEFAULT_MAX_PIXELS = 16_000_000
+JPEG_MAX_SIDE = 65_535  # what a JPEG header can declare
 # Orientations that swap width and height once EXIF is applied.
 _SWAPS_AXES = {5, 6, 7, 8}
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")  # what secrets.token_urlsafe(24) produces
@@ -173,9 +175,11 @@ def _reencode(raw: Path, out: Path, filename: str, max_width: int | None,
     try:
         with Image.open(raw, formats=_pillow_formats()) as img:
             _check_pixels(img, filename, Image.MAX_IMAGE_PIXELS)
+            _check_sides(img, filename, max_width)
+            buffers = buffer_pixels(img, raw)  # of the header's size, whatever draft decodes
             _draft(img, max_width)
             # Only the header has been read so far: the budget holds before any decoding.
-            _check_pixels(img, filename, max_pixels)
+            _check_pixels(img, filename, max_pixels, buffers)
             original = _PILLOW_FORMATS[img.format]
             clean = _prepare(img, max_width)
     except UploadError:
@@ -190,21 +194,54 @@ def _reencode(raw: Path, out: Path, filename: str, max_width: int | None,
     return original
 
 
-def _check_pixels(img: Image.Image, filename: str, limit: int | None) -> None:
-    # Pillow only warns between MAX_IMAGE_PIXELS and twice that; a warning is still a bomb.
-    # Checking here instead of turning warnings into errors: warnings filters are global
-    # and not thread-safe.
-    if limit and img.width * img.height > limit:
-        raise UploadRejected(f"{filename} is {img.width} x {img.height} pixels; at most "
-                             f"{limit:,} pixels can be processed safely. Scale it down "
-                             f"(Instagram shows at most 1440 pixels wide).",
+def _check_pixels(img: Image.Image, filename: str, limit: int | None,
+                  buffers: int = 0) -> None:
+    """Refuse when the decoded pixels plus the decoder's `buffers` (decode_cost, in pixels of
+    4 bytes) pass `limit`. Pillow only warns between MAX_IMAGE_PIXELS and twice that; a
+    warning is still a bomb. Checking here instead of turning warnings into errors:
+    warnings filters are global and not thread-safe."""
+    if not limit or img.width * img.height + buffers <= limit:
+        return
+    if buffers > img.width * img.height:  # a wide PNG's rows, a progressive JPEG's blocks
+        raise UploadRejected(f"{filename} needs as much memory to decode as "
+                             f"{img.width * img.height + buffers:,} pixels (a progressive "
+                             f"JPEG, or a very wide PNG); at most {limit:,} can be processed "
+                             f"safely. Scale it down, or save it as a baseline JPEG.",
+                             "image_too_many_pixels")
+    raise UploadRejected(f"{filename} is {img.width} x {img.height} pixels; at most "
+                         f"{limit:,} pixels can be processed safely. Scale it down "
+                         f"(Instagram shows at most 1440 pixels wide).",
+                         "image_too_many_pixels")
+
+
+def _check_sides(img: Image.Image, filename: str, max_width: int | None) -> None:
+    """Refuse, from the header, an image whose converted JPEG could not hold its sides
+    (a 1 x 16,000,000 PNG is within the pixel budget but no JPEG is that tall)."""
+    width = _final_width(img)
+    height = img.width * img.height // width
+    if max_width and width > max_width:
+        width, height = max_width, max(1, round(height * max_width / width))
+    if max(width, height) > JPEG_MAX_SIDE:
+        raise UploadRejected(f"{filename} is {img.width} x {img.height} pixels; a side of at "
+                             f"most {JPEG_MAX_SIDE:,} pixels can be converted (Instagram "
+                             f"shows at most 1440 pixels wide, 4:5 to 1.91:1).",
                              "image_too_many_pixels")
 
 
 def _final_width(img: Image.Image) -> int:
-    """The width once EXIF orientation is applied."""
-    orientation = img.getexif().get(ExifTags.Base.Orientation)
-    return img.height if orientation in _SWAPS_AXES else img.width
+    """The width once EXIF orientation is applied, from the header only."""
+    return img.height if _orientation(img) in _SWAPS_AXES else img.width
+
+
+def _orientation(img: Image.Image) -> int | None:
+    if img.format in ("JPEG", "MPO"):
+        return img.getexif().get(ExifTags.Base.Orientation)
+    raw = img.info.get("exif")  # PNG's getexif() would decode the whole image to look
+    if not raw:
+        return None
+    exif = Image.Exif()
+    exif.load(raw)
+    return exif.get(ExifTags.Base.Orientation)
 
 
 def _draft(img: Image.Image, max_width: int | None) -> None:
@@ -231,7 +268,8 @@ def _prepare(img: Image.Image, max_width: int | None) -> Image.Image:
         rgba = img.convert("RGBA")  # JPEG has no alpha: flatten on white, not on black
         img = Image.new("RGB", rgba.size, "white")
         img.paste(rgba, mask=rgba.getchannel("A"))
-    img = img.convert("RGB")
+    if img.mode != "RGB":  # convert() copies even to the same mode: 4 bytes a pixel more
+        img = img.convert("RGB")
     img.info = {}  # no EXIF, GPS, XMP, comment or ICC profile reaches the saved file
     return img
 

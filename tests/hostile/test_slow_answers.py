@@ -1,0 +1,104 @@
+"""A Meta that trickles its answer, or sends an enormous one, through real HTTP (the sandbox's
+`stream` fault): every request ends within its budget, and nothing is published twice."""
+import time
+from datetime import timedelta
+
+import pytest
+import requests
+import time_machine
+
+from backend.models import utcnow
+from backend.services.instagram.publishing.jobs import process_due_posts
+from tests.conftest import make_app
+
+pytestmark = pytest.mark.e2e
+
+BUDGET = 1.5      # INSTAGRAM_REQUEST_BUDGET_SECONDS for these tests
+TRICKLE_MS = 300  # a byte every 0.3 s: each socket read is far within the 20 s read timeout
+SLACK = 0.75      # the platform's own work around the Graph calls
+OVERSIZED = 5 * 1024 * 1024  # past the 4 MiB default of INSTAGRAM_GRAPH_MAX_RESPONSE_BYTES
+
+
+@pytest.fixture
+def app(tmp_path, fresh_sandbox):
+    yield make_app(tmp_path, fresh_sandbox.url, INSTAGRAM_REQUEST_BUDGET_SECONDS=BUDGET)
+
+
+def fault(sandbox, **spec):
+    assert requests.post(f"{sandbox.url}/_sandbox/faults", json=spec).ok
+
+
+def timed(call, *args, **kwargs):
+    started = time.monotonic()
+    response = call(*args, **kwargs)
+    return response, time.monotonic() - started
+
+
+@pytest.fixture
+def connected(live, live_user, connect_account, sandbox):
+    headers = live_user()
+    account = connect_account(headers)
+    yield headers, account
+    requests.delete(f"{sandbox.url}/_sandbox/faults")
+
+
+def media_count(sandbox, account):
+    """Media the account really has at Meta (the sandbox's own view, seeded ones aside)."""
+    media = requests.get(f"{sandbox.url}/_sandbox/accounts/{account['username']}/media").json()
+    items = media["data"] if isinstance(media, dict) else media
+    return sum(1 for m in items if not m.get("seeded"))
+
+
+@pytest.mark.parametrize("path", ["/account/info", "/media"])
+def test_reads_end_within_their_budget_while_meta_trickles(live, connected, sandbox, path):
+    headers, account = connected
+    fault(sandbox, path="", method="GET", trickle_ms=TRICKLE_MS, times=None)
+    response, took = timed(live.http.get, live.api(path), headers=headers,
+                           params={"account_id": account["id"]})
+    print(f"GET {path} with a trickling Meta: {response.status_code} in {took:.2f} s")
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "instagram_unavailable"
+    assert took < BUDGET + SLACK
+
+
+def test_a_trickled_publish_answers_202_and_is_published_once(app, live, connected, sandbox):
+    headers, account = connected
+    before = media_count(sandbox, account)
+    image = f"{sandbox.url}/_sandbox/samples/image.jpg?w=1080&h=1350"
+    # media_publish does its work, then its answer trickles past the budget.
+    fault(sandbox, path="media_publish$", method="POST", trickle_ms=TRICKLE_MS)
+    response, took = timed(live.http.post, live.api("/posts"), headers=headers,
+                           json={"account_id": account["id"], "image_url": image})
+    print(f"publish with a trickling media_publish: {response.status_code} in {took:.2f} s")
+    assert took < BUDGET + SLACK
+    assert response.status_code == 202, response.text
+    post = response.json()["post"]
+    with time_machine.travel(utcnow() + timedelta(minutes=2)):
+        with app.app_context():
+            process_due_posts(app)
+    status = live.http.get(live.api(f"/posts/{post['id']}/status"), headers=headers).json()
+    assert status["post"]["status"] == "published"
+    assert media_count(sandbox, account) == before + 1
+
+
+def test_an_oversized_answer_is_a_clear_502(live, connected, sandbox):
+    headers, account = connected
+    fault(sandbox, path="/media$", method="GET", pad_bytes=OVERSIZED, times=None)
+    response, took = timed(live.http.get, live.api("/media"), headers=headers,
+                           params={"account_id": account["id"]})
+    assert response.status_code == 502, response.text
+    error = response.json()["error"]
+    assert error["code"] == "instagram_response_too_large"
+    assert error["details"]["category"] == "response_too_large"
+    assert took < BUDGET + SLACK
+
+
+def test_an_oversized_publish_answer_publishes_once(live, connected, sandbox):
+    headers, account = connected
+    before = media_count(sandbox, account)
+    image = f"{sandbox.url}/_sandbox/samples/image.jpg?w=1080&h=1350"
+    fault(sandbox, path="media_publish$", method="POST", pad_bytes=OVERSIZED)
+    response = live.http.post(live.api("/posts"), headers=headers,
+                              json={"account_id": account["id"], "image_url": image})
+    assert response.status_code in (201, 202, 502), response.text
+    assert media_count(sandbox, account) == before + 1
