@@ -37,6 +37,18 @@ def test_post_feed_refuses_a_bad_hashtag_before_calling_meta(sandbox_session):
     assert len(s.calls.made) == made
 
 
+@pytest.mark.parametrize("hashtags, expected", [
+    ("food", "Menu\n#food"), ("food, #autumn", "Menu\n#food #autumn"),
+    ("food autumn", "Menu\n#food #autumn"), (("food",), "Menu\n#food")])
+def test_post_feed_takes_hashtags_as_one_text_never_letter_by_letter(sandbox_session, hashtags,
+                                                                     expected):
+    # "food" was published as "#f #o #d": a string is one text of tags, as a form sends it.
+    s = sandbox_session
+    api = s.logged_in()
+    result = api.post_feed(s.sample("image.jpg", **IMAGE), "Menu", hashtags)
+    assert api.get_media(result["id"], "caption")["caption"] == expected
+
+
 def test_an_image_still_processing_is_published_once_it_is_ready(sandbox_session):
     s = sandbox_session
     s.settings(image_processing_seconds=4)

@@ -67,12 +67,38 @@ def test_get_media_pages_through_the_posts(sandbox_session):
     assert one == {"id": ids[0], "caption": first[0]["caption"]}
 
 
-def test_get_media_says_how_to_page(sandbox_session):
+def test_get_media_limit_after_as_the_status_report_names_it(sandbox_session):
     api = sandbox_session.logged_in()
-    with pytest.raises(TypeError, match="limit="):
-        api.get_media(10)
-    with pytest.raises(TypeError, match="leave media_id out"):
-        api.get_media("179", limit=10)
+    first, cursor = api.get_media(2)
+    second, _ = api.get_media(2, cursor)
+    assert (first, cursor) == api.get_media(limit=2)
+    assert second == api.get_media(limit=2, after=cursor)[0]
+    assert len({m["id"] for m in first + second}) == 4
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda api: api.get_media("179", limit=10), "leave media_id out"),
+    (lambda api: api.get_media(10, limit=10), "given twice"),
+    (lambda api: api.get_media("179", "id", fields="caption"), "given twice"),
+    (lambda api: api.get_media(1, "a", "b"), "get_media"),
+])
+def test_get_media_says_how_to_page(sandbox_session, call, error):
+    with pytest.raises(TypeError, match=error):
+        call(sandbox_session.logged_in())
+
+
+@pytest.mark.parametrize("limit", [0, -1, 101, True, "10"])
+def test_get_media_refuses_a_page_size_meta_would_not_answer_as_asked(sandbox_session, limit):
+    # limit=0 used to give a full page silently.
+    with pytest.raises(ValueError, match="limit must be 1 to 100"):
+        sandbox_session.logged_in().get_media(limit=limit)
+
+
+@pytest.mark.parametrize("post_id", [None, "", "abc", True, 1.5, ["1"], "١٢"])
+def test_get_insights_names_a_post_id_that_is_not_one(sandbox_session, post_id):
+    # None read the account's page and failed with AttributeError: 'tuple' has no 'get'.
+    with pytest.raises(ValueError, match="post_id must be a media id"):
+        sandbox_session.logged_in().get_insights(post_id)
 
 
 def test_get_insights_of_each_kind_of_post(sandbox_session):

@@ -33,6 +33,14 @@ def find_hashtags(text: str) -> list[str]:
     return [text[start + 1:end] for start, end in hashtag_spans(text)]
 
 
+def hashtag_list(hashtags: str | Iterable[Any] | None) -> list[Any]:
+    """Hashtags as a list: one text is split on commas and spaces ("food, #autumn" or
+    "food autumn"), as a form sends them; a string is never read letter by letter."""
+    if isinstance(hashtags, str):
+        return [tag for tag in re.split(r"[\s,]+", hashtags) if tag]
+    return list(hashtags or ())
+
+
 def clean_hashtags(hashtags: Iterable[Any] | None) -> tuple[list[str], list[tuple[int, Any]]]:
     """(tags, invalid): tags without "#", trimmed, de-duplicated case-insensitively (first
     spelling wins); invalid lists (index, value) of those that are not a hashtag."""

@@ -62,7 +62,7 @@ class InstagramAPI(HighLevelMixin, PublishingMixin, CommentsMixin, WebhooksMixin
     For scripts (docs/client.md): authenticate(code) -> (token, user info),
     post_feed(image_url, caption, hashtags), post_story(image_url, text),
     post_reel(video_url, caption, thumbnail_url), get_account_info(), get_insights(post_id),
-    get_media(limit=, after=) -> (posts, next cursor), refresh_access_token(token). Posts
+    get_media(limit, after) -> (posts, next cursor), refresh_access_token(token). Posts
     wait for Meta's processing and are never published twice. The other methods are the
     Graph calls the platform composes.
 

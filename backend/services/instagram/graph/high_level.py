@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
-from .captions import build_caption, clean_hashtags
+from .captions import build_caption, clean_hashtags, hashtag_list
 from .error_codes import classify_status
 from .errors import (ContainerExpiredError, InstagramAPIError, NotFoundError, NotReadyError,
                      PermanentError)
@@ -122,9 +122,10 @@ class HighLevelMixin:
     # --- posting ---
 
     def post_feed(self, image_url: str, caption: str | None = None,
-                  hashtags: Iterable[str] | None = None, **options: Any) -> dict[str, Any]:
-        """Publish a feed image (a public https JPEG); `hashtags` are appended to the caption
-        on a new line, those it lacks, as the platform does. `options` go to Meta as named
+                  hashtags: str | Iterable[str] | None = None, **options: Any) -> dict[str, Any]:
+        """Publish a feed image (a public https JPEG); `hashtags` (a list, or one text such
+        as "food, #autumn") are appended to the caption on a new line, those it lacks, as the
+        platform does. `options` go to Meta as named
         (user_tags, alt_text, location_id, collaborators).
 
         Returns {"id": media_id, "container_id", "recovered"}; see publish_when_ready.
@@ -152,7 +153,8 @@ class HighLevelMixin:
                           product_type="STORY", story=True, wait_first=bool(video_url))
 
     def post_reel(self, video_url: str, caption: str | None = None,
-                  thumbnail_url: str | None = None, *, hashtags: Iterable[str] | None = None,
+                  thumbnail_url: str | None = None, *,
+                  hashtags: str | Iterable[str] | None = None,
                   **options: Any) -> dict[str, Any]:
         """Publish a reel; `thumbnail_url` is its cover image (Meta's cover_url). Waits for
         Meta to process the video, which takes longer the longer the video."""
@@ -222,7 +224,8 @@ class HighLevelMixin:
             raise
 
     @staticmethod
-    def _caption(caption: str | None, hashtags: Iterable[str] | None) -> str | None:
+    def _caption(caption: str | None, hashtags: str | Iterable[str] | None) -> str | None:
+        hashtags = hashtag_list(hashtags)
         _tags, invalid = clean_hashtags(hashtags)
         if invalid:
             raise ValueError("not hashtags (letters, digits and underscores only): "
@@ -240,6 +243,10 @@ class HighLevelMixin:
         none for a few minutes after publishing (`metrics` is empty then), and none for
         stories under 5 viewers (an error).
         """
+        if isinstance(post_id, bool) or not isinstance(post_id, (str, int)) \
+                or not str(post_id).isascii() or not str(post_id).isdigit():
+            raise ValueError(f"post_id must be a media id (digits), not {post_id!r}")
+        post_id = str(post_id)
         media = self.get_media(post_id, "id,media_type,media_product_type,timestamp")
         product = media.get("media_product_type")
         kind = media_kind(product, media.get("media_type"))

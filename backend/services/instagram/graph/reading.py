@@ -8,6 +8,7 @@ from .wire import comma_list
 
 DEFAULT_MEDIA_FIELDS = ("id,caption,media_type,media_product_type,media_url,permalink,"
                         "thumbnail_url,timestamp,like_count,comments_count")
+MAX_MEDIA_PAGE = 100  # the most a page of /media may ask for here
 # Never copied from a `paging.next` URL into our own request: we authenticate ourselves.
 _CREDENTIAL_PARAMS = {"access_token", "appsecret_proof"}
 
@@ -64,23 +65,37 @@ class ReadingMixin:
             query.pop("before", None)
             query.update(following)
 
-    def get_media(self, media_id: str | None = None, fields: Fields = DEFAULT_MEDIA_FIELDS, *,
+    def get_media(self, *args: Any, fields: Fields = DEFAULT_MEDIA_FIELDS,
                   limit: int | None = None, after: str | None = None,
                   retry_not_found: int = 0) -> dict[str, Any] | tuple[list[dict], str | None]:
         """One media, or a page of the account's posts.
 
-        get_media(media_id, fields): GET /{media_id}, the media object as Meta returns it.
-        get_media(limit=25, after=cursor), without a media id: (posts, next_cursor), the
-        account's posts newest first (stories are not among them: list_stories), and the
-        cursor of the following page, None on the last one.
+        get_media(media_id, fields) (a media id is a string): GET /{media_id}, the media
+        object as Meta returns it.
+        get_media(limit, after), get_media(limit=25, after=cursor) or get_media(): a page,
+        (posts, next_cursor), the account's posts newest first (stories are not among them:
+        list_stories), and the cursor of the following page, None on the last one. `limit`
+        is 1 to MAX_MEDIA_PAGE. Raises TypeError for arguments given twice or mixed.
         """
+        if len(args) > 2:
+            raise TypeError("get_media(media_id, fields) or get_media(limit, after)")
+        media_id = args[0] if args else None
+        if isinstance(media_id, int) and not isinstance(media_id, bool):
+            # get_media(limit, after), as the status report names it: a page.
+            if limit is not None or (len(args) == 2 and after is not None):
+                raise TypeError("get_media(limit, after): limit or after given twice")
+            media_id, limit, after = None, media_id, args[1] if len(args) == 2 else after
+        elif len(args) == 2:
+            if fields is not DEFAULT_MEDIA_FIELDS:
+                raise TypeError("get_media(media_id, fields): fields given twice")
+            fields = args[1]
         if media_id is None:
+            if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                                      or not 1 <= limit <= MAX_MEDIA_PAGE):
+                raise ValueError(f"limit must be 1 to {MAX_MEDIA_PAGE} (got {limit!r})")
             page = self.list_media(self.own_account(), fields, limit=limit or 25, after=after)
             following = next_page_params(page.get("paging") or {}) or {}
             return list(page.get("data") or []), following.get("after")
-        if isinstance(media_id, int) and not isinstance(media_id, bool):
-            raise TypeError("media ids are strings; to page the account's posts pass "
-                            "limit= (get_media(limit=10))")
         if limit is not None or after is not None:
             raise TypeError("limit and after page the account's posts: leave media_id out")
         return self._graph("GET", media_id, params={"fields": comma_list(fields)},
