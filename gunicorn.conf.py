@@ -1,9 +1,9 @@
 """gunicorn settings of the platform (gunicorn reads ./gunicorn.conf.py by itself; else -c).
 
 It turns on Prometheus multiprocess mode, so a scrape of any worker answers the sum of all
-of them: PROMETHEUS_MULTIPROC_DIR is set here, before the app (and prometheus-client) is
-loaded, even with --preload; it is emptied when the server starts, a dead worker's live
-gauges are dropped, and a directory made here is removed when the server stops. gunicorn's
+of them: PROMETHEUS_MULTIPROC_DIR is set, made and emptied here, before the app (and
+prometheus-client) is loaded, even with --preload; a dead worker's live gauges are dropped,
+and a directory made here is removed when the server stops. gunicorn's
 own lines (its error log and, with --access-logfile, its access log) are written in the
 platform's format, scrubbed of secrets (backend/gunicorn_logging.py). The scheduler needs
 nothing here: with --preload it moves from the master to each worker at fork
@@ -18,9 +18,30 @@ from dotenv import load_dotenv
 load_dotenv()  # LOG_FORMAT and friends, as backend/wsgi.py reads them for the app
 # Remembered in the environment, which outlives a reload (HUP re-reads this file).
 MADE_HERE = "PLATFORM_METRICS_DIR_MADE_BY_GUNICORN_CONF"
+PREPARED = "PLATFORM_METRICS_DIR_PREPARED_BY_GUNICORN_CONF"
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ[MADE_HERE] = tempfile.mkdtemp(
         prefix="platform-metrics-")
+
+
+def _prepare_metrics_dir(path):
+    """Make the directory and empty it (samples of an earlier run would be added to this
+    one's). Here, when the file is first read, rather than in on_starting: with --preload the
+    app is loaded before on_starting runs, and it writes its first samples then (into a
+    directory that must exist, and that must not be emptied under it afterwards)."""
+    os.makedirs(path, exist_ok=True)
+    for name in os.listdir(path):
+        target = os.path.join(path, name)
+        if os.path.isdir(target):
+            shutil.rmtree(target)
+        else:
+            os.remove(target)
+
+
+# Once per server: a reload (HUP) reads this file again while workers write their samples.
+if os.environ.get(PREPARED) != os.environ["PROMETHEUS_MULTIPROC_DIR"]:
+    _prepare_metrics_dir(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    os.environ[PREPARED] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 # Video uploads take a while; calls to Meta are bounded by their own timeouts.
 timeout = 120
@@ -28,16 +49,8 @@ logger_class = "backend.gunicorn_logging.PlatformLogger"
 
 
 def on_starting(server):
-    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
-    os.makedirs(path, exist_ok=True)
-    # Samples of an earlier run would be added to this one's.
-    for name in os.listdir(path):
-        target = os.path.join(path, name)
-        if os.path.isdir(target):
-            shutil.rmtree(target)
-        else:
-            os.remove(target)
-    server.log.info("Prometheus multiprocess directory: %s", path)
+    server.log.info("Prometheus multiprocess directory: %s",
+                    os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
 
 def child_exit(server, worker):
