@@ -1,7 +1,9 @@
 """Helpers for hostile-input tests: the OpenAPI operations, and what every error must be."""
 import re
+import time
 
 import pytest
+import requests
 
 PREFIX = "/api/sns/instagram"
 
@@ -44,3 +46,15 @@ def operations(document):
 def fill_path(path, **values):
     """The path with each {param} replaced by values[param], else by "1" (a valid id)."""
     return re.sub(r"\{([a-zA-Z_]+)\}", lambda m: str(values.get(m.group(1), 1)), path)
+
+
+def control(sandbox_url, what, **body):
+    """POST to the sandbox's control surface (/_sandbox/faults, /_sandbox/settings...)."""
+    assert requests.post(f"{sandbox_url}/_sandbox/{what}", json=body).ok
+
+
+def timed(call, *args, **kwargs):
+    """(what call(...) answers, the seconds it took)."""
+    started = time.monotonic()
+    response = call(*args, **kwargs)
+    return response, time.monotonic() - started

@@ -1,16 +1,15 @@
 """A slow Meta: every request of the integration ends within its time budget (the sandbox's
 `latency_ms`), answering 503, or 202 with the post left to the background job."""
 import threading
-import time
 from datetime import timedelta
 
 import pytest
-import requests
 import time_machine
 
 from backend.models import utcnow
 from backend.services.instagram.publishing.jobs import process_due_posts
 from tests.conftest import authorize, make_app
+from tests.hostile.conftest import control, timed
 from tests.preflight.conftest import MediaServer
 
 pytestmark = pytest.mark.e2e
@@ -25,16 +24,6 @@ def app(tmp_path, fresh_sandbox):
     # Retries without backoff, as in every test: the budget, not the backoff, is under test.
     app = make_app(tmp_path, fresh_sandbox.url, INSTAGRAM_REQUEST_BUDGET_SECONDS=BUDGET)
     yield app
-
-
-def control(sandbox_url, what, **body):
-    assert requests.post(f"{sandbox_url}/_sandbox/{what}", json=body).ok
-
-
-def timed(call, *args, **kwargs):
-    started = time.monotonic()
-    response = call(*args, **kwargs)
-    return response, time.monotonic() - started
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """A Meta that trickles its answer, or sends an enormous one, through real HTTP (the sandbox's
 `stream` fault): every request ends within its budget, and nothing is published twice."""
-import time
 from datetime import timedelta
 
 import pytest
@@ -10,6 +9,7 @@ import time_machine
 from backend.models import utcnow
 from backend.services.instagram.publishing.jobs import process_due_posts
 from tests.conftest import make_app
+from tests.hostile.conftest import control, timed
 
 pytestmark = pytest.mark.e2e
 
@@ -22,16 +22,6 @@ OVERSIZED = 5 * 1024 * 1024  # past the 4 MiB default of INSTAGRAM_GRAPH_MAX_RES
 @pytest.fixture
 def app(tmp_path, fresh_sandbox):
     yield make_app(tmp_path, fresh_sandbox.url, INSTAGRAM_REQUEST_BUDGET_SECONDS=BUDGET)
-
-
-def fault(sandbox, **spec):
-    assert requests.post(f"{sandbox.url}/_sandbox/faults", json=spec).ok
-
-
-def timed(call, *args, **kwargs):
-    started = time.monotonic()
-    response = call(*args, **kwargs)
-    return response, time.monotonic() - started
 
 
 @pytest.fixture
@@ -52,7 +42,7 @@ def media_count(sandbox, account):
 @pytest.mark.parametrize("path", ["/account/info", "/media"])
 def test_reads_end_within_their_budget_while_meta_trickles(live, connected, sandbox, path):
     headers, account = connected
-    fault(sandbox, path="", method="GET", trickle_ms=TRICKLE_MS, times=None)
+    control(sandbox.url, "faults", path="", method="GET", trickle_ms=TRICKLE_MS, times=None)
     response, took = timed(live.http.get, live.api(path), headers=headers,
                            params={"account_id": account["id"]})
     print(f"GET {path} with a trickling Meta: {response.status_code} in {took:.2f} s")
@@ -66,7 +56,7 @@ def test_a_trickled_publish_answers_202_and_is_published_once(app, live, connect
     before = media_count(sandbox, account)
     image = f"{sandbox.url}/_sandbox/samples/image.jpg?w=1080&h=1350"
     # media_publish does its work, then its answer trickles past the budget.
-    fault(sandbox, path="media_publish$", method="POST", trickle_ms=TRICKLE_MS)
+    control(sandbox.url, "faults", path="media_publish$", method="POST", trickle_ms=TRICKLE_MS)
     response, took = timed(live.http.post, live.api("/posts"), headers=headers,
                            json={"account_id": account["id"], "image_url": image})
     print(f"publish with a trickling media_publish: {response.status_code} in {took:.2f} s")
@@ -83,7 +73,7 @@ def test_a_trickled_publish_answers_202_and_is_published_once(app, live, connect
 
 def test_an_oversized_answer_is_a_clear_502(live, connected, sandbox):
     headers, account = connected
-    fault(sandbox, path="/media$", method="GET", pad_bytes=OVERSIZED, times=None)
+    control(sandbox.url, "faults", path="/media$", method="GET", pad_bytes=OVERSIZED, times=None)
     response, took = timed(live.http.get, live.api("/media"), headers=headers,
                            params={"account_id": account["id"]})
     assert response.status_code == 502, response.text
@@ -97,7 +87,7 @@ def test_an_oversized_publish_answer_publishes_once(live, connected, sandbox):
     headers, account = connected
     before = media_count(sandbox, account)
     image = f"{sandbox.url}/_sandbox/samples/image.jpg?w=1080&h=1350"
-    fault(sandbox, path="media_publish$", method="POST", pad_bytes=OVERSIZED)
+    control(sandbox.url, "faults", path="media_publish$", method="POST", pad_bytes=OVERSIZED)
     response = live.http.post(live.api("/posts"), headers=headers,
                               json={"account_id": account["id"], "image_url": image})
     assert response.status_code in (201, 202, 502), response.text

@@ -11,17 +11,14 @@ import time_machine
 from backend.models import utcnow
 from backend.services.instagram.core.runtime import runtime
 from tests.publishing.settle import settle
-from tests.publishing.test_publishing_truth import Truth, sandbox_publishes
+from tests.publishing.test_publishing_truth import make_truth
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def pub(live, live_user, connect_account, sandbox):
-    if not sandbox_publishes(sandbox):
-        pytest.skip("the sandbox does not publish yet")
-    headers = live_user()
-    return Truth(live, sandbox, headers, connect_account(headers))
+    return make_truth(live, live_user, connect_account, sandbox)
 
 
 def test_a_container_meta_lags_on_after_publishing_never_fails_the_post(pub, app):

@@ -17,12 +17,16 @@ from tests.publishing.test_publish_e2e import Publisher, sandbox_publishes
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def pub(live, live_user, connect_account, sandbox):
+def make_truth(live, live_user, connect_account, sandbox):
     if not sandbox_publishes(sandbox):
         pytest.skip("the sandbox does not publish yet")
     headers = live_user()
     return Truth(live, sandbox, headers, connect_account(headers))
+
+
+@pytest.fixture
+def pub(live, live_user, connect_account, sandbox):
+    return make_truth(live, live_user, connect_account, sandbox)
 
 
 class Truth(Publisher):
