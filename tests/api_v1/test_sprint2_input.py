@@ -172,3 +172,21 @@ def test_hashtags_given_in_several_parts_are_all_taken(client, user):
                       data={"type": "feed", "hashtags": ["food", "soup"]},
                       content_type="multipart/form-data")
     assert own.status_code == 200 and own.get_json()["caption"] == "#food #soup"
+
+
+@pytest.mark.parametrize("retry_after,expected", ((None, 60), (120, 120)))
+def test_every_429_of_the_blueprint_says_when_to_retry(client, user, monkeypatch, retry_after,
+                                                       expected):
+    from backend.services.instagram.accounts import routes as account_routes
+    from backend.services.instagram.graph.errors import RateLimitError
+
+    def throttled(_account):
+        raise RateLimitError("Application request limit reached", code=4,
+                             retry_after=retry_after)
+    monkeypatch.setattr(account_routes, "read_profile", throttled)
+    headers, _account_id = user
+    response = client.get(f"{V1}/profile", headers=headers)
+    assert response.status_code == 429
+    assert response.get_json()["error"]["code"] == "instagram_rate_limited"
+    # Meta's hint when it gave one (the limiter restates it from the clock: a second less).
+    assert expected - 1 <= int(response.headers["Retry-After"]) <= expected

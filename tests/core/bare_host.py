@@ -2,7 +2,10 @@
 Instagram with the two documented lines. Run in a fresh interpreter (nothing of the
 platform's create_app has run in it) by tests/core/test_drop_in.py:
 
-    python -m tests.core.bare_host <instance dir> [enabled|disabled]
+    python -m tests.core.bare_host <instance dir> [enabled|disabled] [late-limiter]
+
+Its limiter's default (1/minute) is below the integration's own (2/minute); with
+`late-limiter` the host sets its limiter up after registering the blueprint.
 
 It prints, as JSON, what the host answered and what registering the blueprint changed.
 """
@@ -27,15 +30,16 @@ class Records(logging.Handler):
         self.messages[record.name] = record.getMessage()
 
 
-def make_host(instance, enabled):
+def make_host(instance, enabled, late_limiter=False):
     host = Flask("foreign_host", instance_path=instance)
     host.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", JWT_SECRET_KEY="j" * 40,
-                       SECRET_KEY="s" * 40, RATELIMIT_DEFAULT="5/minute",
+                       SECRET_KEY="s" * 40, RATELIMIT_DEFAULT="1/minute",
                        RATELIMIT_STORAGE_URI="memory://", INSTAGRAM_RATE_LIMIT="2/minute",
                        INSTAGRAM_ENABLED=enabled)
     db.init_app(host)
     JWTManager(host)  # the host's own, with flask-jwt-extended's default answers
-    Limiter(get_remote_address, app=host)  # the host's own, its default from its config
+    if not late_limiter:
+        Limiter(get_remote_address, app=host)  # the host's own, its default from its config
 
     @host.errorhandler(404)
     def host_not_found(_error):
@@ -54,6 +58,8 @@ def make_host(instance, enabled):
     from backend.services.instagram import instagram_bp
     host.register_blueprint(instagram_bp)
     host.config["hooks_before_instagram"] = before
+    if late_limiter:
+        Limiter(get_remote_address, app=host)
     with host.app_context():
         db.create_all()
     return host
@@ -111,7 +117,8 @@ def observe(host):
 
 
 if __name__ == "__main__":
-    app = make_host(sys.argv[1], enabled=sys.argv[2] != "disabled")
+    app = make_host(sys.argv[1], enabled=sys.argv[2] != "disabled",
+                    late_limiter="late-limiter" in sys.argv[3:])
     report = observe(app)
     for item in report["ig_document"]:
         item["json"] = None if item["status"] == 200 else item["json"]  # no need for the doc

@@ -14,8 +14,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_host(tmp_path, mode):
-    done = subprocess.run([sys.executable, "-m", "tests.core.bare_host", str(tmp_path), mode],
+def run_host(tmp_path, mode, *options):
+    done = subprocess.run([sys.executable, "-m", "tests.core.bare_host", str(tmp_path), mode,
+                           *options],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -41,9 +42,13 @@ def test_the_host_keeps_its_own_error_pages(enabled):
     before, after = enabled["hooks_before"], enabled["hooks_after"]
     assert after["handlers"] == before["handlers"]
     added = after["before"][len(before["before"]):] + after["after"][len(before["after"]):]
-    assert len(added) == 4, added  # its 404/405 answer, its limiter (check, headers), and
-    assert {"backend.errors.scope_to_blueprint.<locals>.routing_error",  # Retry-After
-            "backend.services.instagram.core.limits._meaningful_retry_after"} < set(added)
+    # Its 404/405 answer, its limiter (check, headers), Retry-After, and the hook that
+    # has a host limiter set up later skip its routes.
+    assert len(added) == 5, added
+    assert {"backend.errors.scope_to_blueprint.<locals>.routing_error",
+            "backend.services.instagram.core.limits._meaningful_retry_after",
+            "backend.services.instagram.core.limits._host_limiters_skip_the_blueprint",
+            } < set(added)
 
 
 def test_the_blueprint_answers_its_own_errors_in_its_envelope(enabled):
@@ -56,14 +61,22 @@ def test_the_blueprint_answers_its_own_errors_in_its_envelope(enabled):
     envelope(enabled["ig_bad_jwt"], 401, "invalid_token")
 
 
-def test_limits_stay_where_they_belong(enabled):
+@pytest.fixture(scope="module")
+def late_limiter(tmp_path_factory):
+    return run_host(tmp_path_factory.mktemp("late"), "enabled", "late-limiter")
+
+
+@pytest.mark.parametrize("report", ("enabled", "late_limiter"))
+def test_limits_stay_where_they_belong(request, report):
+    enabled = request.getfixturevalue(report)
     hello = enabled["host_hello"]
-    # The host's own default (5/minute) counts each request once; the integration's limiter
+    # The host's own default (1/minute) counts each request once; the integration's limiter
     # neither counts host requests nor adds its headers to them.
-    assert [a["status"] for a in hello] == [200] * 5 + [429]
-    assert all(not a["headers"] for a in hello[:5])
-    assert hello[5]["json"] is None  # the host's own 429 page, not the envelope
-    # The integration's per-user limit (2/minute) on its routes, in its envelope.
+    assert [a["status"] for a in hello] == [200] + [429] * 5
+    assert not hello[0]["headers"]
+    assert hello[1]["json"] is None  # the host's own 429 page, not the envelope
+    # The integration's per-user limit (2/minute) on its routes, in its envelope; the host's
+    # lower default does not count them, whether its limiter came before or after.
     documents = enabled["ig_document"]
     assert [a["status"] for a in documents[:2]] == [200, 200]
     assert documents[0]["headers"]["X-RateLimit-Limit"] == "2"
