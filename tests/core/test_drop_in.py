@@ -85,6 +85,38 @@ def test_limits_stay_where_they_belong(request, report):
     assert error["message"] and int(documents[2]["headers"]["Retry-After"]) > 0
 
 
+@pytest.mark.parametrize("report", ("enabled", "mounted_elsewhere"))
+def test_its_answers_carry_a_request_id_the_hosts_do_not_get_one(request, report):
+    report = request.getfixturevalue(report)
+    for name in ("ig_404", "ig_v1_404", "ig_405", "ig_401", "ig_bad_jwt"):
+        error = report[name]["json"]["error"]
+        assert error["request_id"], name
+        assert report[name]["headers"]["X-Request-ID"] == error["request_id"], name
+    given = report["ig_401_given_id"]
+    assert given["json"]["error"]["request_id"] == "client-trace-1234"
+    assert given["headers"]["X-Request-ID"] == "client-trace-1234"
+    assert report["ig_document"][0]["headers"]["X-Request-ID"]
+    # The host has no request ids of its own, and gets none from the integration.
+    assert "X-Request-ID" not in report["host_404"]["headers"]
+    assert all("X-Request-ID" not in a["headers"] for a in report["host_hello"])
+
+
+@pytest.fixture(scope="module")
+def mounted_elsewhere(tmp_path_factory):
+    return run_host(tmp_path_factory.mktemp("prefixed"), "enabled", "/ig")
+
+
+def test_mounted_under_another_prefix_its_envelope_follows(mounted_elsewhere):
+    report = mounted_elsewhere
+    envelope(report["ig_404"], 404, "not_found")  # GET /ig/nope
+    envelope(report["ig_405"], 405, "method_not_allowed")
+    envelope(report["ig_401"], 401, "authorization_required")
+    assert report["ig_document"][0]["status"] == 200
+    # The /api/v1 paths stay where they are; its default prefix is the host's again.
+    envelope(report["ig_v1_404"], 404, "not_found")
+    assert report["host_404_at_default_prefix"]["text"] == "<h1>Host page not found</h1>"
+
+
 def test_redaction_covers_the_integration_logs_only(enabled):
     assert "EAAsecret123456789" not in enabled["logs"]["backend.services.instagram.example"]
     assert "EAAsecret123456789" in enabled["logs"]["foreign_host.views"]
