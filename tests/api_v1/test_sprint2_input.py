@@ -190,3 +190,14 @@ def test_every_429_of_the_blueprint_says_when_to_retry(client, user, monkeypatch
     assert response.get_json()["error"]["code"] == "instagram_rate_limited"
     # Meta's hint when it gave one (the limiter restates it from the clock: a second less).
     assert expected - 1 <= int(response.headers["Retry-After"]) <= expected
+
+
+def test_a_callback_refusal_names_the_start_of_the_flow_the_user_began(client, user):
+    for callback, start in ((f"{AUTH}/callback", f"POST {AUTH}/connect"),
+                            ("/api/sns/instagram/callback",
+                             "POST /api/sns/instagram/oauth/authorize")):
+        for query in ("code=abc", "code=abc&state=never-issued-state"):
+            answer = client.get(f"{callback}?{query}", headers={"Accept": "application/json"})
+            error = answer.get_json()["error"]
+            assert answer.status_code == 400 and error["code"] == "invalid_state", error
+            assert error["message"].endswith(f"Start again from {start}."), error
