@@ -6,6 +6,8 @@ the models that validate it.
 """
 import functools
 import re
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Callable
 
@@ -108,9 +110,10 @@ class Registry:
                         thing = name.removesuffix("_id")  # post_id -> post_not_found
                         raise NotFound(f"No {thing} with this id.", code=f"{thing}_not_found")
                 if endpoint.query is not None:
-                    kwargs["query"] = validate(endpoint.query, request.args.to_dict(), "query")
+                    kwargs["query"] = validate(
+                        endpoint.query, _single_values(endpoint.query, request.args), "query")
                 if endpoint.body is not None:
-                    kwargs["body"] = validate(endpoint.body, _json_body(), "body")
+                    kwargs["body"] = validate(endpoint.body, _json_body(endpoint.body), "body")
                 return view(*args, **kwargs)
 
             if MULTIPART in endpoint.content_types:
@@ -161,9 +164,9 @@ def dump(model, data, status=200):
     return jsonify(model.model_validate(data).model_dump(mode="json")), status
 
 
-def _json_body():
+def _json_body(model):
     if request.mimetype == MULTIPART:
-        return {key: _form_value(value) for key, value in request.form.items()}
+        return _single_values(model, request.form, _form_value)
     if not request.content_length and not request.data:
         return {}
     if not request.is_json:
@@ -176,6 +179,50 @@ def _json_body():
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, JSONRefused
         reason = str(exc) if isinstance(exc, JSONRefused) else "it is not valid JSON"
         raise APIError(f"The request body cannot be read: {reason}", code="invalid_json")
+
+
+def _single_values(model, values, parse=None):
+    """A query string or form (a MultiDict) as the model's input, one value a field.
+
+    A field given twice (`?account_id=8&account_id=9`) is refused, naming it, rather than
+    one of its values silently used; a list field takes every value given (each may be a
+    JSON list too).
+    """
+    parse = parse or (lambda value: value)
+    data, repeated = {}, []
+    for key in values:
+        given = [parse(value) for value in values.getlist(key)]
+        if _is_list_field(model, key):
+            data[key] = [item for value in given
+                         for item in (value if isinstance(value, list) else [value])]
+            if len(given) == 1 and not isinstance(given[0], list):
+                data[key] = given[0]  # one value: as sent (a field may split a text)
+        elif len(given) > 1:
+            repeated.append(key)
+        else:
+            data[key] = given[0]
+    if repeated:
+        raise _invalid("The request is not valid: ", [
+            {"field": key, "code": "repeated_field",
+             "message": "is given more than once; give it once"}
+            for key in repeated[:MAX_REPORTED_ERRORS + 1]], " ")
+    return data
+
+
+def _is_list_field(model, key):
+    for name, info in model.model_fields.items():
+        if key in (name, info.alias, info.validation_alias):
+            return _is_list(info.annotation)
+    return False
+
+
+def _is_list(annotation):
+    origin = typing.get_origin(annotation)
+    if origin in (list, tuple, set, frozenset):
+        return True
+    if origin in (typing.Union, types.UnionType, Annotated):
+        return any(_is_list(arg) for arg in typing.get_args(annotation))
+    return False
 
 
 def _form_value(value):

@@ -1,12 +1,14 @@
 """APIError and the one JSON error envelope used for every error of the platform."""
 import logging
 
-from flask import g, has_request_context, jsonify, request
+from flask import current_app, g, has_request_context, jsonify, request
 from flask_jwt_extended import exceptions as jwt_errors
 from jwt import exceptions as pyjwt_errors
 from pydantic_core import to_jsonable_python
 from werkzeug import exceptions as http
 from werkzeug.exceptions import HTTPException
+
+from backend.request_id import answer_request_id, ensure_request_id
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,12 @@ def invalid_field(field, problem, message, *, code="validation_error", **details
 def error_response(code, message, status, details=None, headers=None):
     """Build the envelope {"error": {"code", "message", "details", "request_id"}} as a Flask
     response; the request id is the one in the X-Request-ID header and in the logs."""
-    request_id = g.get("request_id") if has_request_context() else None
+    request_id = None
+    if has_request_context():
+        # An envelope answered before any hook of the blueprint ran (a drop-in's 429 from
+        # the limiter's check, in a host without request ids) gets one all the same.
+        ensure_request_id()
+        request_id = g.request_id
     # Details may hold datetimes: ISO 8601 whatever JSON provider the host app has.
     details = to_jsonable_python(details or {}, fallback=str)
     response = jsonify({"error": {"code": code, "message": message, "details": details,
@@ -137,15 +144,28 @@ def retry_after_only_when_meaningful(response):
     return response
 
 
-def scope_to_blueprint(blueprint, prefixes):
+def scope_to_blueprint(blueprint, absolute_prefixes=()):
     """The envelope for one blueprint's routes only, as a drop-in needs it in a foreign host.
 
     Its views' errors (JWT failures, HTTP errors by code, anything unexpected) are answered
     by handlers registered on the blueprint, which Flask consults before the app's; a 404 or
-    405 under one of `prefixes` (no view matched, so no blueprint is known) is answered
-    before dispatch. The host's own error pages stay the host's. Call before the blueprint
-    is first registered.
+    405 under the URL prefix it is registered with (whatever `url_prefix=` the host gives),
+    or under one of `absolute_prefixes` (its views routed outside that prefix), is answered
+    before dispatch: no view matched, so no blueprint is known. The host's own error pages
+    stay the host's. Every request of the blueprint has a request id (X-Request-ID), its
+    own when the host gives none. Call before the blueprint is first registered.
     """
+    key = f"envelope_prefixes.{blueprint.name}"
+
+    @blueprint.record
+    def remember_prefix(state):
+        prefixes = state.app.extensions.setdefault(key, set(absolute_prefixes))
+        if state.url_prefix and state.url_prefix.strip("/"):
+            prefixes.add(state.url_prefix.rstrip("/"))
+
+    # First of its hooks, so that an answer of any other (a refusal) has the id too.
+    blueprint.before_request_funcs.setdefault(None, []).insert(0, ensure_request_id)
+    blueprint.after_request(answer_request_id)
     blueprint.register_error_handler(APIError, handle_api_error)
     for error in JWT_ERRORS:
         blueprint.register_error_handler(error, handle_jwt_error)
@@ -159,9 +179,11 @@ def scope_to_blueprint(blueprint, prefixes):
     def routing_error():
         error = request.routing_exception
         path = request.path.rstrip("/")
+        prefixes = current_app.extensions.get(key, ())
         if isinstance(error, (http.NotFound, http.MethodNotAllowed)) and any(
                 path == p or path.startswith(p + "/") for p in prefixes):
-            return handle_http_exception(error)
+            ensure_request_id()
+            return answer_request_id(handle_http_exception(error))
         return None
     blueprint.before_app_request(routing_error)
 

@@ -2,6 +2,7 @@
 import logging
 import re
 import sys
+from datetime import datetime, timezone
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -35,10 +36,16 @@ class RedactingJsonFormatter(JsonFormatter):
         return {key: _scrubbed(value)
                 for key, value in super().process_log_record(log_record).items()}
 
+    def formatTime(self, record, datefmt=None):
+        """ISO 8601 in UTC with milliseconds: 2026-11-30T16:54:15.449Z."""
+        moment = datetime.fromtimestamp(record.created, timezone.utc)
+        return f"{moment:%Y-%m-%dT%H:%M:%S}.{int(record.msecs):03d}Z"
+
 
 def _scrubbed(value):
     if isinstance(value, str):
-        return redact(value)
+        # Werkzeug colours its access lines for a terminal: no escape codes in JSON.
+        return redact(_COLOUR.sub("", value))
     if isinstance(value, dict):
         return {key: _scrubbed(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

@@ -5,19 +5,16 @@ trace across hops), otherwise it is generated; it is answered in X-Request-ID, a
 log record of the request (logging_setup.RequestContextFilter) and to error envelopes.
 """
 import logging
-import re
 import time
-import uuid
 
 from flask import g, request
 
 from backend.identity import cached_user_id
 from backend.metrics import host_metrics
+from backend.request_id import HEADER, new_request_id
 
 log = logging.getLogger("backend.request")
 
-HEADER = "X-Request-ID"
-_SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 # Probes and scrapes come every few seconds: counted, but logged only at DEBUG.
 _QUIET_ROUTES = ("/metrics", "/health", "/health/live", "/health/ready")
 # Metric labels take only values the platform chooses: a client can send any method (each
@@ -28,8 +25,7 @@ UNMATCHED = "<unmatched>"
 
 
 def _start():
-    given = request.headers.get(HEADER, "")
-    g.request_id = given if _SANE_ID.match(given) else uuid.uuid4().hex
+    g.request_id = new_request_id()
     g.request_started = time.perf_counter()
 
 

@@ -3,7 +3,8 @@ and gunicorn's own lines come in the platform's format with secrets scrubbed."""
 import io
 import json
 import logging
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -124,3 +125,14 @@ def test_gunicorn_lines_in_the_platform_format_without_secrets(monkeypatch, caps
     else:
         assert " INFO gunicorn.error [-]: Booting worker with pid: 4242" in booting
         assert " gunicorn.access [0123456789abcdef]: 127.0.0.1 - - " in callback
+
+
+def test_json_lines_have_an_iso_time_and_no_colour_codes(lines):
+    read = lines("json")
+    # Werkzeug's access line for a terminal: a 404 in yellow.
+    logging.getLogger("werkzeug").warning('127.0.0.1 - - "%s" %s -',
+                                          "\x1b[33mGET /nope HTTP/1.1\x1b[0m", "404")
+    entry = json.loads(read()[-1])
+    assert entry["message"] == '127.0.0.1 - - "GET /nope HTTP/1.1" 404 -'
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", entry["time"]), entry
+    assert datetime.fromisoformat(entry["time"]).utcoffset() == timedelta(0)

@@ -2,7 +2,11 @@
 Instagram with the two documented lines. Run in a fresh interpreter (nothing of the
 platform's create_app has run in it) by tests/core/test_drop_in.py:
 
-    python -m tests.core.bare_host <instance dir> [enabled|disabled]
+    python -m tests.core.bare_host <instance dir> [enabled|disabled] [late-limiter] [/prefix]
+
+Its limiter's default (1/minute) is below the integration's own (2/minute); with
+`late-limiter` the host sets its limiter up after registering the blueprint; with a
+`/prefix` it mounts the blueprint there (register_blueprint(..., url_prefix=...)).
 
 It prints, as JSON, what the host answered and what registering the blueprint changed.
 """
@@ -27,15 +31,16 @@ class Records(logging.Handler):
         self.messages[record.name] = record.getMessage()
 
 
-def make_host(instance, enabled):
+def make_host(instance, enabled, late_limiter=False, url_prefix=None):
     host = Flask("foreign_host", instance_path=instance)
     host.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", JWT_SECRET_KEY="j" * 40,
-                       SECRET_KEY="s" * 40, RATELIMIT_DEFAULT="5/minute",
+                       SECRET_KEY="s" * 40, RATELIMIT_DEFAULT="1/minute",
                        RATELIMIT_STORAGE_URI="memory://", INSTAGRAM_RATE_LIMIT="2/minute",
                        INSTAGRAM_ENABLED=enabled)
     db.init_app(host)
     JWTManager(host)  # the host's own, with flask-jwt-extended's default answers
-    Limiter(get_remote_address, app=host)  # the host's own, its default from its config
+    if not late_limiter:
+        Limiter(get_remote_address, app=host)  # the host's own, its default from its config
 
     @host.errorhandler(404)
     def host_not_found(_error):
@@ -52,8 +57,13 @@ def make_host(instance, enabled):
     before = app_hooks(host)
     # The two lines a host adds.
     from backend.services.instagram import instagram_bp
-    host.register_blueprint(instagram_bp)
+    if url_prefix:
+        host.register_blueprint(instagram_bp, url_prefix=url_prefix)
+    else:
+        host.register_blueprint(instagram_bp)
     host.config["hooks_before_instagram"] = before
+    if late_limiter:
+        Limiter(get_remote_address, app=host)
     with host.app_context():
         db.create_all()
     return host
@@ -78,23 +88,28 @@ def answer(response):
     return {"status": response.status_code, "json": body,
             "text": None if body is not None else response.get_data(as_text=True)[:200],
             "headers": {k: v for k, v in response.headers.items()
-                        if k.lower().startswith(("retry-after", "x-ratelimit", "allow"))}}
+                        if k.lower().startswith(("retry-after", "x-ratelimit", "allow",
+                                                 "x-request-id"))}}
 
 
-def observe(host):
+def observe(host, prefix="/api/sns/instagram"):
     client = host.test_client()
     get = client.get
     report = {
         "host_404": answer(get("/nope")),
         "host_405": answer(client.post("/hello")),
         "host_hello": [answer(get("/hello")) for _ in range(6)],
-        "ig_404": answer(get("/api/sns/instagram/nope")),
+        "host_404_at_default_prefix": answer(get("/api/sns/instagram/nope")),
+        "ig_404": answer(get(f"{prefix}/nope")),
         "ig_v1_404": answer(get("/api/v1/instagram/nope")),
-        "ig_405": answer(client.put("/api/sns/instagram/accounts")),
-        "ig_401": answer(get("/api/sns/instagram/accounts")),
-        "ig_bad_jwt": answer(get("/api/sns/instagram/accounts",
+        "ig_405": answer(client.put(f"{prefix}/accounts")),
+        "ig_401": answer(get(f"{prefix}/accounts")),
+        "ig_bad_jwt": answer(get(f"{prefix}/accounts",
                                  headers={"Authorization": "Bearer not.a.jwt"})),
-        "ig_document": [answer(get("/api/sns/instagram/openapi.json")) for _ in range(3)],
+        "ig_document": [answer(get(f"{prefix}/openapi.json")) for _ in range(3)],
+        # Past the limit by now: a 429 of the integration, with the client's id.
+        "ig_401_given_id": answer(get(f"{prefix}/accounts",
+                                      headers={"X-Request-ID": "client-trace-1234"})),
         "jobs": scheduler.job_ids(),
         "cli": "instagram" in host.cli.commands,
         "documented": len(host.extensions.get("openapi_registries", [])),
@@ -111,8 +126,10 @@ def observe(host):
 
 
 if __name__ == "__main__":
-    app = make_host(sys.argv[1], enabled=sys.argv[2] != "disabled")
-    report = observe(app)
+    prefix = next((arg for arg in sys.argv[3:] if arg.startswith("/")), None)
+    app = make_host(sys.argv[1], enabled=sys.argv[2] != "disabled",
+                    late_limiter="late-limiter" in sys.argv[3:], url_prefix=prefix)
+    report = observe(app, prefix or "/api/sns/instagram")
     for item in report["ig_document"]:
         item["json"] = None if item["status"] == 200 else item["json"]  # no need for the doc
     print(json.dumps(report))

@@ -14,8 +14,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_host(tmp_path, mode):
-    done = subprocess.run([sys.executable, "-m", "tests.core.bare_host", str(tmp_path), mode],
+def run_host(tmp_path, mode, *options):
+    done = subprocess.run([sys.executable, "-m", "tests.core.bare_host", str(tmp_path), mode,
+                           *options],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -41,9 +42,13 @@ def test_the_host_keeps_its_own_error_pages(enabled):
     before, after = enabled["hooks_before"], enabled["hooks_after"]
     assert after["handlers"] == before["handlers"]
     added = after["before"][len(before["before"]):] + after["after"][len(before["after"]):]
-    assert len(added) == 4, added  # its 404/405 answer, its limiter (check, headers), and
-    assert {"backend.errors.scope_to_blueprint.<locals>.routing_error",  # Retry-After
-            "backend.services.instagram.core.limits._meaningful_retry_after"} < set(added)
+    # Its 404/405 answer, its limiter (check, headers), Retry-After, and the hook that
+    # has a host limiter set up later skip its routes.
+    assert len(added) == 5, added
+    assert {"backend.errors.scope_to_blueprint.<locals>.routing_error",
+            "backend.services.instagram.core.limits._meaningful_retry_after",
+            "backend.services.instagram.core.limits._host_limiters_skip_the_blueprint",
+            } < set(added)
 
 
 def test_the_blueprint_answers_its_own_errors_in_its_envelope(enabled):
@@ -56,20 +61,60 @@ def test_the_blueprint_answers_its_own_errors_in_its_envelope(enabled):
     envelope(enabled["ig_bad_jwt"], 401, "invalid_token")
 
 
-def test_limits_stay_where_they_belong(enabled):
+@pytest.fixture(scope="module")
+def late_limiter(tmp_path_factory):
+    return run_host(tmp_path_factory.mktemp("late"), "enabled", "late-limiter")
+
+
+@pytest.mark.parametrize("report", ("enabled", "late_limiter"))
+def test_limits_stay_where_they_belong(request, report):
+    enabled = request.getfixturevalue(report)
     hello = enabled["host_hello"]
-    # The host's own default (5/minute) counts each request once; the integration's limiter
+    # The host's own default (1/minute) counts each request once; the integration's limiter
     # neither counts host requests nor adds its headers to them.
-    assert [a["status"] for a in hello] == [200] * 5 + [429]
-    assert all(not a["headers"] for a in hello[:5])
-    assert hello[5]["json"] is None  # the host's own 429 page, not the envelope
-    # The integration's per-user limit (2/minute) on its routes, in its envelope.
+    assert [a["status"] for a in hello] == [200] + [429] * 5
+    assert not hello[0]["headers"]
+    assert hello[1]["json"] is None  # the host's own 429 page, not the envelope
+    # The integration's per-user limit (2/minute) on its routes, in its envelope; the host's
+    # lower default does not count them, whether its limiter came before or after.
     documents = enabled["ig_document"]
     assert [a["status"] for a in documents[:2]] == [200, 200]
     assert documents[0]["headers"]["X-RateLimit-Limit"] == "2"
     assert "Retry-After" not in documents[0]["headers"]  # only where it means something
     error = envelope(documents[2], 429, "rate_limited")
     assert error["message"] and int(documents[2]["headers"]["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize("report", ("enabled", "mounted_elsewhere"))
+def test_its_answers_carry_a_request_id_the_hosts_do_not_get_one(request, report):
+    report = request.getfixturevalue(report)
+    for name in ("ig_404", "ig_v1_404", "ig_405", "ig_401", "ig_bad_jwt"):
+        error = report[name]["json"]["error"]
+        assert error["request_id"], name
+        assert report[name]["headers"]["X-Request-ID"] == error["request_id"], name
+    given = report["ig_401_given_id"]
+    assert given["json"]["error"]["request_id"] == "client-trace-1234"
+    assert given["headers"]["X-Request-ID"] == "client-trace-1234"
+    assert report["ig_document"][0]["headers"]["X-Request-ID"]
+    # The host has no request ids of its own, and gets none from the integration.
+    assert "X-Request-ID" not in report["host_404"]["headers"]
+    assert all("X-Request-ID" not in a["headers"] for a in report["host_hello"])
+
+
+@pytest.fixture(scope="module")
+def mounted_elsewhere(tmp_path_factory):
+    return run_host(tmp_path_factory.mktemp("prefixed"), "enabled", "/ig")
+
+
+def test_mounted_under_another_prefix_its_envelope_follows(mounted_elsewhere):
+    report = mounted_elsewhere
+    envelope(report["ig_404"], 404, "not_found")  # GET /ig/nope
+    envelope(report["ig_405"], 405, "method_not_allowed")
+    envelope(report["ig_401"], 401, "authorization_required")
+    assert report["ig_document"][0]["status"] == 200
+    # The /api/v1 paths stay where they are; its default prefix is the host's again.
+    envelope(report["ig_v1_404"], 404, "not_found")
+    assert report["host_404_at_default_prefix"]["text"] == "<h1>Host page not found</h1>"
 
 
 def test_redaction_covers_the_integration_logs_only(enabled):

@@ -52,9 +52,10 @@ from backend.services.instagram.webhooks.processing import process_events
 
 log = logging.getLogger(__name__)
 
-# Paths the blueprint answers under: its prefix, and the Sprint 2 plan's /api/v1 paths.
-PREFIXES = (instagram_bp.url_prefix, "/api/v1/auth/instagram", "/api/v1/instagram")
-envelope.scope_to_blueprint(instagram_bp, PREFIXES)
+# Paths the blueprint answers under: the prefix it is registered with (its own, or the
+# host's url_prefix=...), and the Sprint 2 plan's /api/v1 paths, which stay where they are.
+V1_PREFIXES = ("/api/v1/auth/instagram", "/api/v1/instagram")
+envelope.scope_to_blueprint(instagram_bp, V1_PREFIXES)
 instagram_bp.register_error_handler(InstagramAPIError, handle_graph_error)
 
 

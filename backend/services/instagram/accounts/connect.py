@@ -112,7 +112,7 @@ def complete_authorization(query):
         log.warning("connect failed for user %s: %s", row.user_id, exc)
         if isinstance(exc, graph.TransientError):  # timeouts, the request's budget, 5xx
             raise ConnectError("Instagram did not answer in time while connecting; nothing "
-                               "was connected. Start again from /oauth/authorize.",
+                               f"was connected. {oauth_state.start_again()}",
                                code="instagram_unavailable", status=503,
                                details=_meta_details(exc))
         raise ConnectError("Meta answered with an error while connecting: "
@@ -133,7 +133,7 @@ def _exchange_code(client, code, uri):
         raise
     except graph.InstagramAPIError as exc:
         raise ConnectError("Meta did not accept the authorisation code: it may have been "
-                           "used already or have expired. Start again from /oauth/authorize.",
+                           f"used already or have expired. {oauth_state.start_again()}",
                            code="authorization_code_rejected", status=400,
                            details=_meta_details(exc))
 

@@ -9,7 +9,9 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from flask import has_request_context, request, url_for
 from sqlalchemy import update
+from werkzeug.routing import BuildError
 
 from backend.errors import APIError
 from backend.extensions import db
@@ -43,12 +45,26 @@ def issue(user_id, flow, redirect_uri, ttl_seconds):
     return value, row
 
 
-AGAIN = "Start again from /oauth/authorize."
+def start_again():
+    """"Start again from POST <path>.": where the flow whose callback this is began (the
+    Sprint 2 connect for its callback, else the integration's own authorize), at the paths
+    the blueprint is registered at."""
+    if has_request_context() and request.blueprint:
+        view = ("v1_connect" if (request.endpoint or "").endswith(".v1_callback")
+                else "authorize")
+        try:
+            return f"Start again from POST {url_for(f'{request.blueprint}.{view}')}."
+        except BuildError:
+            pass
+    return "Start again from POST /api/sns/instagram/oauth/authorize."
+
+
+# "{again}" is start_again(), filled in when the problem is answered.
 STATE_PROBLEMS = {
-    "missing": (f"The OAuth state is missing. {AGAIN}", "invalid_state"),
-    "unknown": ("The OAuth state is not one this platform issued.", "invalid_state"),
-    "used": (f"This OAuth state was already used. {AGAIN}", "state_already_used"),
-    "expired": (f"The OAuth state has expired (it is valid for a few minutes). {AGAIN}",
+    "missing": ("The OAuth state is missing. {again}", "invalid_state"),
+    "unknown": ("The OAuth state is not one this platform issued. {again}", "invalid_state"),
+    "used": ("This OAuth state was already used. {again}", "state_already_used"),
+    "expired": ("The OAuth state has expired (it is valid for a few minutes). {again}",
                 "state_expired")}
 NEW_LINK = "Ask the platform for a new connect link (POST /oauth/authorize)."
 TICKET_PROBLEMS = {
@@ -80,7 +96,7 @@ def _use_once(value, *, start, problems):
     row, problem = _mark_used(value, start) if value else (None, "missing")
     if row is None:
         message, code = problems[problem]
-        raise StateError(message, code=code)
+        raise StateError(message.replace("{again}", start_again()), code=code)
     return row
 
 

@@ -1,6 +1,7 @@
 """Which account a Sprint 2 request is about: the one given, or the user's only one.
 
-The plan assumes one Instagram account per user; a user with several passes `account_id`.
+The plan assumes one Instagram account per user; a user with several passes `account_id`,
+in the query string (any request) or in the body (POSTs), as they like.
 """
 from backend.errors import APIError
 from backend.services.instagram.accounts import connected
@@ -32,3 +33,14 @@ def choose(user_id, account_id=None, *, required=True):
                     "message": message}],
         "accounts": [{"id": a.id, "username": a.username, "status": a.status}
                      for a in accounts]})
+
+
+def given(body_id, query_id):
+    """The `account_id` a POST gives in its body or its query string (or None); both and
+    different is a 422 naming it rather than one of them silently used."""
+    if body_id is not None and query_id is not None and body_id != query_id:
+        message = (f"account_id is given twice with different values ({query_id} in the "
+                   f"query string, {body_id} in the body); give it once.")
+        raise APIError(message, code="validation_error", status=422, details={
+            "errors": [{"field": "account_id", "code": "repeated_field", "message": message}]})
+    return body_id if body_id is not None else query_id

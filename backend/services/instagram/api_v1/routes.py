@@ -11,6 +11,7 @@ from backend.services.instagram.accounts import routes as account_routes
 from backend.services.instagram.accounts import schemas as account_schemas
 from backend.services.instagram.api_v1 import default_account, schemas
 from backend.services.instagram.core.blueprint import api, dump, instagram_bp
+from backend.services.instagram.core.registry import validate
 from backend.services.instagram.publishing import posts
 from backend.services.instagram.publishing import routes as publishing_routes
 from backend.services.instagram.publishing import schemas as publishing_schemas
@@ -81,17 +82,22 @@ def v1_permissions(query):
 
 
 @route(f"{V1}/publish/photo", "POST", "Publish a photo to the feed",
-       body=schemas.PhotoRequest, response=publishing_schemas.PostEnvelope, status=201,
+       body=schemas.PhotoRequest, query=schemas.AccountQuery,
+       response=publishing_schemas.PostEnvelope, status=201,
        errors=publishing_routes.PUBLISH_ERRORS, content_types=FORMS, files=("image",),
        extra_responses={"202": {"description": "Accepted; publishing goes on"}},
        description="Multipart: an `image` part (JPEG, or PNG, WebP, GIF... converted to "
                    "JPEG) with `caption` and `hashtags` fields; or JSON with `image_url`. "
                    "As POST /api/sns/instagram/posts otherwise: checked first, 201 when "
                    "published, 202 while it goes on; Location is its status.")
-def v1_publish_photo(body):
-    account = default_account.choose(current_user_id(), body.account_id)
+def v1_publish_photo(body, query):
+    account = default_account.choose(current_user_id(),
+                                     default_account.given(body.account_id, query.account_id))
     fields = body.model_dump(exclude={"account_id"}, exclude_none=True)
-    post = publishing_schemas.FeedPostRequest(account_id=account.id, **fields)
+    # Through the request validation, never built by hand: whatever PhotoRequest lets pass
+    # that the publish body refuses is the same 422, not a ValidationError's 500.
+    post = validate(publishing_schemas.FeedPostRequest, {**fields, "account_id": account.id},
+                    "body")
     response, status = publishing_routes.publish("feed", post)
     response.headers["Location"] = url_for("instagram.v1_post_status",
                                            post_id=response.get_json()["post"]["id"])
@@ -99,12 +105,14 @@ def v1_publish_photo(body):
 
 
 @route(f"{V1}/preview", "POST", "Check and preview a post; no Graph call",
-       body=schemas.PreviewV1Request, response=publishing_schemas.PreviewOut,
+       body=schemas.PreviewV1Request, query=schemas.AccountQuery,
+       response=publishing_schemas.PreviewOut,
        errors=(404, 413, 503), content_types=FORMS, files=("image",),
        produces=("application/json", "text/html"),
        description="The same checks as publishing, as JSON, or with Accept: text/html the "
                    "post drawn as in the Instagram feed. `type` defaults to `feed`.")
-def v1_preview(body):
+def v1_preview(body, query):
+    body.account_id = default_account.given(body.account_id, query.account_id)
     if body.account_id is None:
         account = default_account.choose(current_user_id(), required=False)
         body.account_id = account.id if account is not None else None

@@ -35,8 +35,7 @@ def publish(post_type, body):
 
 def attach_upload(body):
     """A multipart `file` (or image/video) part becomes an upload the post refers to."""
-    upload = next((request.files[k] for k in ("file", "image", "video") if k in request.files),
-                  None)
+    upload = file_part()
     if upload is None:
         return
     stored = _store(upload)
@@ -44,6 +43,26 @@ def attach_upload(body):
     for key in ("image_url", "video_url"):
         if hasattr(body, key):
             setattr(body, key, None)
+
+
+FILE_PARTS = ("file", "image", "video")
+
+
+def file_part():
+    """The request's one file part (`file`, `image` or `video`), or None.
+
+    Two of them (two `image` parts, or an `image` and a `file`) are refused naming them,
+    rather than one silently published and the other dropped.
+    """
+    given = [(name, part) for name in FILE_PARTS for part in request.files.getlist(name)]
+    if len(given) > 1:
+        names = sorted({name for name, _part in given})
+        message = (f"Send one file per request; this one has {len(given)} file parts "
+                   f"({', '.join(names)}).")
+        raise APIError(message, code="validation_error", status=422, details={"errors": [
+            {"field": name, "code": "repeated_field", "message": message}
+            for name in names]})
+    return given[0][1] if given else None
 
 
 UPLOAD_STATUS = {"upload_too_large": 413, "uploads_busy": 503}
@@ -123,8 +142,7 @@ def list_posts(query):
            content_types=("multipart/form-data",), description="Images are re-encoded to "
            "JPEG, EXIF orientation applied, metadata (GPS) stripped.")
 def upload():
-    part = next((request.files[k] for k in ("file", "image", "video") if k in request.files),
-                None)
+    part = file_part()
     if part is None:
         raise invalid_field("file", "missing", "Send the file as a multipart part named `file`.",
                             code="file_missing")
