@@ -68,9 +68,14 @@ class Registry:
 
     def __init__(self, title, version, *, tags=(), module_tags=None,
                  examples: Callable[[], dict] | None = None, common_errors=(),
-                 public_errors=()):
+                 public_errors=(), prefix=None,
+                 mounted_at: Callable[[], str | None] | None = None):
         self.title = title
         self.version = version
+        # A blueprint's own url_prefix, and where the current app mounted it (a host may
+        # give another with register_blueprint(..., url_prefix=...)): see path_of.
+        self.prefix = prefix
+        self.mounted_at = mounted_at
         self.common_errors = tuple(common_errors)
         self.public_errors = tuple(public_errors)
         self.tags = list(tags)
@@ -128,6 +133,17 @@ class Registry:
                             validated=False, **options)
         self.endpoints.append(endpoint)
         return endpoint
+
+    def path_of(self, endpoint):
+        """The endpoint's URL rule where the current app serves it: under the prefix the
+        blueprint was registered with, when a host gave another (views routed outside the
+        prefix, `absolute=True`, stay where they are)."""
+        path, prefix = endpoint.path, self.prefix
+        mounted = self.mounted_at() if self.mounted_at and prefix else None
+        if mounted is not None and mounted != prefix and (
+                path == prefix or path.startswith(prefix + "/")):
+            return mounted + path[len(prefix):]
+        return path
 
     def example_for(self, endpoint):
         if endpoint.example is not None:
@@ -188,15 +204,15 @@ def _single_values(model, values, parse=None):
     one of its values silently used; a list field takes every value given (each may be a
     JSON list too).
     """
-    parse = parse or (lambda value: value)
+    parse = parse or (lambda value, _annotation: value)
     data, repeated = {}, []
     for key in values:
-        given = [parse(value) for value in values.getlist(key)]
-        if _is_list_field(model, key):
+        annotation = _annotation_of(model, key)
+        given = [parse(value, annotation) for value in values.getlist(key)]
+        if _is_list(annotation):
+            # Every part, each a value or a JSON list: one part is a one-item list.
             data[key] = [item for value in given
                          for item in (value if isinstance(value, list) else [value])]
-            if len(given) == 1 and not isinstance(given[0], list):
-                data[key] = given[0]  # one value: as sent (a field may split a text)
         elif len(given) > 1:
             repeated.append(key)
         else:
@@ -209,10 +225,24 @@ def _single_values(model, values, parse=None):
     return data
 
 
-def _is_list_field(model, key):
+def _annotation_of(model, key):
     for name, info in model.model_fields.items():
         if key in (name, info.alias, info.validation_alias):
-            return _is_list(info.annotation)
+            return info.annotation
+    return None
+
+
+def _is_text(annotation):
+    """A str field (optional, constrained or a Literal of strings): its value is text."""
+    if annotation is str:
+        return True
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Literal:
+        return all(isinstance(arg, str) for arg in args)
+    if origin is Annotated:
+        return _is_text(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return all(_is_text(arg) for arg in args if arg is not type(None))
     return False
 
 
@@ -225,10 +255,15 @@ def _is_list(annotation):
     return False
 
 
-def _form_value(value):
-    """Form fields are text; lists, numbers and booleans may come JSON-encoded."""
+def _form_value(value, annotation):
+    """A form field's text as its model field reads it. A text field keeps it whatever it
+    looks like (a caption "2024", "true" or "[draft] soon"); other fields may send a list or
+    an object JSON-encoded; numbers and booleans stay text, which the model reads ("8",
+    "true") as it reads a query string."""
+    if _is_text(annotation):
+        return value
     text = value.strip()
-    if text[:1] in "[{" or text in ("true", "false") or text.lstrip("-").isdigit():
+    if text[:1] in "[{":
         try:
             return parse_json(text)
         except ValueError:

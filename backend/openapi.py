@@ -51,7 +51,7 @@ def document(registries, *, title, version, server_url=None, description=DESCRIP
     ref_of, schemas = _schemas(tuple(sorted(models, key=lambda m: (m.__name__, m.__module__))))
     paths = {}
     for registry, endpoint in endpoints:
-        path = openapi_path(endpoint.path)
+        path = openapi_path(registry.path_of(endpoint))
         paths.setdefault(path, {})[endpoint.method.lower()] = _operation(
             registry, endpoint, path, ref_of)
     used = {op.get("tags", [None])[0] for item in paths.values() for op in item.values()}
@@ -115,6 +115,11 @@ def _operation(registry, endpoint, path, ref_of):
             if example is not None and media_type == "application/json":
                 content[media_type]["example"] = example
         op["requestBody"] = {"required": True, "content": content}
+    elif endpoint.files:  # a file upload and nothing else
+        op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": list(endpoint.files),
+            "properties": {name: {"type": "string", "format": "binary"}
+                           for name in endpoint.files}}}}}
     op["responses"][str(endpoint.status)] = _success(endpoint, ref_of)
     op["responses"].update(endpoint.extra_responses)
     codes = set(endpoint.errors) | registry_errors(registry, endpoint)

@@ -201,3 +201,22 @@ def test_a_callback_refusal_names_the_start_of_the_flow_the_user_began(client, u
             error = answer.get_json()["error"]
             assert answer.status_code == 400 and error["code"] == "invalid_state", error
             assert error["message"].endswith(f"Start again from {start}."), error
+
+
+@pytest.mark.parametrize("path,extra", [("/api/sns/instagram/preview", {"type": "feed"}),
+                                        (f"{V1}/preview", {})])
+def test_form_text_fields_keep_their_text_and_one_part_is_a_one_item_list(client, user, path,
+                                                                          extra):
+    # A caption "2024" or "true" was read as JSON (a number, a boolean) and refused; one
+    # `hashtags` part was refused as "not a list" while two were taken.
+    headers, _account_id = user
+    for caption in ("2024", "true", "[draft] soon", "{x}"):
+        response = client.post(path, headers=headers, content_type="multipart/form-data",
+                               data={**extra, "caption": caption, "hashtags": "food"})
+        assert response.status_code == 200, (caption, response.get_data(as_text=True)[:300])
+        assert response.get_json()["caption"] == f"{caption}\n#food"
+    tagged = client.post(path, headers=headers, content_type="multipart/form-data",
+                         data={**extra, "image_url": IMAGE, "share_to_feed": "true",
+                               "user_tags": json.dumps({"username": "ann", "x": 0.5, "y": 0.5})})
+    assert tagged.status_code == 200, tagged.get_data(as_text=True)[:300]
+    assert not [e for e in tagged.get_json()["errors"] if e["field"].startswith("user_tags")]

@@ -3,10 +3,12 @@ Instagram with the two documented lines. Run in a fresh interpreter (nothing of 
 platform's create_app has run in it) by tests/core/test_drop_in.py:
 
     python -m tests.core.bare_host <instance dir> [enabled|disabled] [late-limiter] [/prefix]
+        [nested]
 
 Its limiter's default (1/minute) is below the integration's own (2/minute); with
 `late-limiter` the host sets its limiter up after registering the blueprint; with a
-`/prefix` it mounts the blueprint there (register_blueprint(..., url_prefix=...)).
+`/prefix` it mounts the blueprint there (register_blueprint(..., url_prefix=...)); with
+`nested` too, inside a blueprint of its own mounted at /api (so at /api/prefix).
 
 It prints, as JSON, what the host answered and what registering the blueprint changed.
 """
@@ -14,7 +16,7 @@ import json
 import logging
 import sys
 
-from flask import Flask
+from flask import Blueprint, Flask
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -31,7 +33,7 @@ class Records(logging.Handler):
         self.messages[record.name] = record.getMessage()
 
 
-def make_host(instance, enabled, late_limiter=False, url_prefix=None):
+def make_host(instance, enabled, late_limiter=False, url_prefix=None, nested=False):
     host = Flask("foreign_host", instance_path=instance)
     host.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", JWT_SECRET_KEY="j" * 40,
                        SECRET_KEY="s" * 40, RATELIMIT_DEFAULT="1/minute",
@@ -57,7 +59,11 @@ def make_host(instance, enabled, late_limiter=False, url_prefix=None):
     before = app_hooks(host)
     # The two lines a host adds.
     from backend.services.instagram import instagram_bp
-    if url_prefix:
+    if nested:
+        parent = Blueprint("host_api", __name__, url_prefix="/api")
+        parent.register_blueprint(instagram_bp, url_prefix=url_prefix)
+        host.register_blueprint(parent)
+    elif url_prefix:
         host.register_blueprint(instagram_bp, url_prefix=url_prefix)
     else:
         host.register_blueprint(instagram_bp)
@@ -127,9 +133,13 @@ def observe(host, prefix="/api/sns/instagram"):
 
 if __name__ == "__main__":
     prefix = next((arg for arg in sys.argv[3:] if arg.startswith("/")), None)
+    nested = "nested" in sys.argv[3:]
     app = make_host(sys.argv[1], enabled=sys.argv[2] != "disabled",
-                    late_limiter="late-limiter" in sys.argv[3:], url_prefix=prefix)
-    report = observe(app, prefix or "/api/sns/instagram")
+                    late_limiter="late-limiter" in sys.argv[3:], url_prefix=prefix,
+                    nested=nested)
+    report = observe(app, ("/api" if nested else "") + (prefix or "/api/sns/instagram"))
+    first = report["ig_document"][0]
+    report["document_paths"] = sorted(first["json"]["paths"]) if first["status"] == 200 else []
     for item in report["ig_document"]:
         item["json"] = None if item["status"] == 200 else item["json"]  # no need for the doc
     print(json.dumps(report))

@@ -66,7 +66,13 @@ def late_limiter(tmp_path_factory):
     return run_host(tmp_path_factory.mktemp("late"), "enabled", "late-limiter")
 
 
-@pytest.mark.parametrize("report", ("enabled", "late_limiter"))
+@pytest.fixture(scope="module")
+def nested(tmp_path_factory):
+    """Registered inside a blueprint of the host's (its requests say "host_api.instagram")."""
+    return run_host(tmp_path_factory.mktemp("nested"), "enabled", "/ig", "nested")
+
+
+@pytest.mark.parametrize("report", ("enabled", "late_limiter", "nested", "mounted_elsewhere"))
 def test_limits_stay_where_they_belong(request, report):
     enabled = request.getfixturevalue(report)
     hello = enabled["host_hello"]
@@ -104,6 +110,15 @@ def test_its_answers_carry_a_request_id_the_hosts_do_not_get_one(request, report
 @pytest.fixture(scope="module")
 def mounted_elsewhere(tmp_path_factory):
     return run_host(tmp_path_factory.mktemp("prefixed"), "enabled", "/ig")
+
+
+@pytest.mark.parametrize("report,prefix", (("enabled", "/api/sns/instagram"),
+                                           ("mounted_elsewhere", "/ig"), ("nested", "/api/ig")))
+def test_its_document_names_the_paths_it_is_served_at(request, report, prefix):
+    paths = request.getfixturevalue(report)["document_paths"]
+    ours = [p for p in paths if not p.startswith("/api/v1/")]
+    assert len(ours) > 40 and all(p.startswith(prefix + "/") for p in ours), ours[:3]
+    assert "/api/v1/instagram/preview" in paths  # the Sprint 2 paths stay where they are
 
 
 def test_mounted_under_another_prefix_its_envelope_follows(mounted_elsewhere):

@@ -99,7 +99,11 @@ def setup(state):
             settings.INSTAGRAM_GRAPH_URL, settings.FACEBOOK_GRAPH_URL,
             settings.INSTAGRAM_OAUTH_URL, settings.INSTAGRAM_RUPLOAD_URL)]),
         UsageCollector(usage), WaitingPostsCollector(app, WAITING)))
-    limits.init_app(app, state.name)
+    # Where the host mounted it (its own url_prefix, or the parent's and its own when
+    # registered inside another blueprint): the OpenAPI document's paths follow.
+    app.extensions.setdefault("instagram_url_prefix", state.url_prefix or "")
+    # The name requests carry: "parent.instagram" when registered inside another blueprint.
+    limits.init_app(app, f"{state.name_prefix}.{state.name}".lstrip("."))
     app.extensions.setdefault("openapi_registries", [])
     if api not in app.extensions["openapi_registries"]:
         app.extensions["openapi_registries"].append(api)

@@ -57,4 +57,6 @@ MODULE_TAGS = {
 # 429: the blueprint's rate limit covers every endpoint, those without a JWT too; endpoints
 # without a JWT (the OAuth redirect, Meta's callback) answer 400 for what Meta sends wrong.
 api = Registry("Instagram integration", "1.0.0", tags=TAGS, module_tags=MODULE_TAGS,
-               examples=integration_examples, common_errors=(429,), public_errors=(400,))
+               examples=integration_examples, common_errors=(429,), public_errors=(400,),
+               prefix=instagram_bp.url_prefix,
+               mounted_at=lambda: current_app.extensions.get("instagram_url_prefix"))

@@ -89,7 +89,8 @@ def _publish_endpoint(path, summary, model, post_type):
         return publish(post_type, body)
     view.__name__ = f"publish_{post_type}"
     api.route(instagram_bp, path, "POST", summary, body=model, response=schemas.PostEnvelope,
-              status=201, errors=PUBLISH_ERRORS, content_types=BOTH, description=PUBLISH_DOC,
+              status=201, errors=PUBLISH_ERRORS, content_types=BOTH, files=("file",),
+              description=PUBLISH_DOC,
               extra_responses={"202": {"description": "Accepted; publishing goes on"}})(view)
 
 
@@ -101,8 +102,9 @@ _publish_endpoint("/reels", "Publish a reel", schemas.ReelRequest, "reel")
 
 @api.route(instagram_bp, "/preview", "POST", "Validate and preview a post; no Graph call",
            body=schemas.PreviewRequest, response=schemas.PreviewOut, errors=(404, 413, 503),
-           content_types=BOTH, description="JSON report, or the post rendered as in the "
-           "Instagram feed with Accept: text/html.")
+           content_types=BOTH, files=("file",),
+           description="JSON report, or the post rendered as in the Instagram feed with "
+                       "Accept: text/html.")
 def preview(body):
     return answer_preview(body)
 
@@ -139,7 +141,8 @@ def list_posts(query):
 
 @api.route(instagram_bp, "/uploads", "POST", "Upload an image or video for later posts",
            response=schemas.UploadOut, status=201, errors=(413, 422, 503),
-           content_types=("multipart/form-data",), description="Images are re-encoded to "
+           content_types=("multipart/form-data",), files=("file",),
+           description="Images are re-encoded to "
            "JPEG, EXIF orientation applied, metadata (GPS) stripped.")
 def upload():
     part = file_part()
