@@ -10,9 +10,10 @@ def _chunk(kind, data):
             + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
 
 
-def write_png(path, width, height, mode="RGB", bits=8):
+def write_png(path, width, height, mode="RGB", bits=8, exif_after_data=None):
     """A uniform PNG of width x height with `bits` (8 or 16) a sample: 9400 x 9400 RGB is
-    about 350 KB on disk."""
+    about 350 KB on disk. `exif_after_data` (raw EXIF bytes) goes in an eXIf chunk after the
+    image data, where a reader of the header alone does not see it."""
     color_type, channels = CHANNELS[mode]
     row = b"\x00" + b"\x7f" * (width * channels * bits // 8)  # filter "none", one grey
     packer = zlib.compressobj(9)
@@ -23,5 +24,7 @@ def write_png(path, width, height, mode="RGB", bits=8):
         data = [packer.compress(row) for _ in range(height)]
         data.append(packer.flush())
         out.write(_chunk(b"IDAT", b"".join(data)))
+        if exif_after_data:
+            out.write(_chunk(b"eXIf", exif_after_data))
         out.write(_chunk(b"IEND", b""))
     return path

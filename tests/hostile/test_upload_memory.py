@@ -32,23 +32,30 @@ def documented_bound_mb():
 def test_peak_memory_stays_within_the_documented_bound(tmp_path):
     progressive = tmp_path / "progressive_budget.jpg"
     Image.new("RGB", (4000, 4000), "grey").save(progressive, progressive=True, quality=90)
+    photo_444 = tmp_path / "progressive_444_12mp.jpg"  # as Photoshop saves for the web
+    Image.new("RGB", (4032, 3024), "teal").save(photo_444, progressive=True, quality=95,
+                                                subsampling=0)
+    webp = tmp_path / "webp_budget.webp"  # libwebp's buffers counted: 2 x 7.84 MP, accepted
+    Image.new("RGB", (2800, 2800), "olive").save(webp, lossless=True)
+    big_webp = tmp_path / "webp_4000.webp"  # 2 x 16 MP: refused from the header
+    Image.new("RGB", (4000, 4000), "olive").save(big_webp, lossless=True)
     files = [write_png(tmp_path / "small.png", 1080, 1350),
              write_png(tmp_path / "bomb_9400.png", 9400, 9400),  # the issue's 354 KB file
              # 16 MP less the decoder's two rows of 16,001 bytes: the budget, 4 bytes a pixel
              write_png(tmp_path / "budget_rgba.png", 4000, 3990, "RGBA"),
-             # 4:2:0, 4000 x 4000: 12,000,000 pixels' worth of DCT coefficients and
-             # 2000 x 2000 decoded at draft scale, exactly the budget
-             progressive,
+             # 4:2:0, 4000 x 4000: 48 MB of DCT coefficients (4 million budget pixels of
+             # 12 bytes) and 2000 x 2000 decoded at draft scale
+             progressive, photo_444, webp, big_webp,
              write_png(tmp_path / "tall.png", 1, 16_000_000),  # no JPEG is that tall
              write_png(tmp_path / "wide.png", 16_000_000, 1),  # two rows of 48 MB to decode
              write_png(tmp_path / "tall_budget.png", 245, 65_000),  # stored unscaled
              write_png(tmp_path / "wide_budget.png", 1_000_000, 12)]  # 12 MP and 6 MB rows
     report = _probe(files)
     answers = report["answers"]
-    for refused in ("bomb_9400.png", "tall.png", "wide.png"):
+    for refused in ("bomb_9400.png", "tall.png", "wide.png", "webp_4000.webp"):
         assert answers[refused] == [[422, "image_too_many_pixels"]] * 3, refused
     for accepted in ("budget_rgba.png", "progressive_budget.jpg", "tall_budget.png",
-                     "wide_budget.png"):
+                     "wide_budget.png", "progressive_444_12mp.jpg", "webp_budget.webp"):
         assert answers[accepted] == [[201, None]] * 3, accepted
     rise = report["peak_mb"] - report["baseline_mb"]
     print(f"peak memory rise: {rise:.0f} MB (bound {documented_bound_mb():.0f} MB)")
@@ -96,6 +103,42 @@ def test_a_progressive_jpeg_counts_its_coefficients(tmp_path):
             code = exc.code
             assert "progressive" in exc.message
         assert code == expected, progressive
+
+
+def _stored(tmp_path, path):
+    with open(path, "rb") as data:
+        return store_upload(data, path.name, upload_dir=tmp_path / "uploads", max_bytes=10**9,
+                            max_width=1440, max_pixels=16_000_000)
+
+
+@pytest.mark.parametrize("width, height", [(244, 65_520), (65_520, 244)])
+def test_a_side_pillow_cannot_write_as_jpeg_is_refused_not_a_500(tmp_path, width, height):
+    # 65,501 to 65,535: a JPEG header could say it, libjpeg refuses to write it.
+    with pytest.raises(UploadRejected) as refused:
+        _stored(tmp_path, write_png(tmp_path / "long.png", width, height))
+    assert refused.value.code == "image_too_many_pixels"
+    assert not list((tmp_path / "uploads").glob("*"))  # nothing half-written is kept
+
+
+def test_an_orientation_found_only_after_the_image_data_is_checked_too(tmp_path):
+    # A PNG's eXIf chunk after its IDAT: the header says 69,000 x 228 (scaled to 1440 wide:
+    # fine), decoding finds orientation 6 and turns it 228 x 69,000.
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = write_png(tmp_path / "turned.png", 69_000, 228, exif_after_data=exif.tobytes())
+    with pytest.raises(UploadRejected) as refused:
+        _stored(tmp_path, path)
+    assert refused.value.code == "image_too_many_pixels"
+    assert not list((tmp_path / "uploads").glob("*"))
+
+
+@pytest.mark.parametrize("save", [{"progressive": True, "quality": 95, "subsampling": 0},
+                                  {"progressive": True, "quality": 90}])
+def test_ordinary_12_mp_progressive_photos_are_converted(tmp_path, save):
+    path = tmp_path / "photo.jpg"
+    Image.new("RGB", (4032, 3024), "teal").save(path, **save)
+    stored = _stored(tmp_path, path)
+    assert stored.width == 1440
 
 
 def test_the_budget_is_checked_before_any_decoding(tmp_path, monkeypatch):

@@ -1,7 +1,8 @@
 """What decoding an upload holds besides its pixels, known from the header before decoding.
 
-The pixel budget (INSTAGRAM_IMAGE_MAX_PIXELS) counts pixels of 4 bytes, Pillow's decoded
-pixel whatever the mode. What is decoded is the header's size, or for JPEGs the draft
+The pixel budget (INSTAGRAM_IMAGE_MAX_PIXELS) counts decoded pixels, each of which a
+conversion holds about 12 bytes for at its peak (4 for Pillow's decoded pixel whatever the
+mode, the rest its working copies). What is decoded is the header's size, or for JPEGs the draft
 scale's (1/2 to 1/8). Two decoders hold more than that, in proportion to what the header
 declares rather than to what is decoded (measured in tests/hostile/test_upload_memory.py):
 
@@ -11,7 +12,14 @@ declares rather than to what is decoded (measured in tests/hostile/test_upload_m
 - Pillow's PNG decoder holds two rows of raw samples (the current one and the previous one,
   for the filters): a 16,000,000 x 1 RGBA PNG of 16-bit samples takes 256 MB for them.
 
-Both are counted in budget pixels (their bytes / 4), so one budget bounds all of it.
+- libwebp decodes the whole picture into a buffer of its own (4 bytes a pixel), which
+  Pillow copies (4 more) before unpacking it: a 4000 x 4000 WebP, lossless or not, held about
+  16 bytes a pixel during a conversion against 12 for a PNG of that size, and three at once
+  passed the bound. Counted as one more budget pixel a pixel, so a WebP is converted up to
+  8 million pixels (larger ones: save them as JPEG).
+
+All are counted in budget pixels (their bytes / BUDGET_PIXEL_BYTES), so one budget bounds
+all of it.
 """
 from __future__ import annotations
 
@@ -21,7 +29,11 @@ import struct
 from PIL import Image
 
 COEFFICIENT_BYTES = 2  # libjpeg's JCOEF
-PIXEL_BYTES = 4  # Pillow's decoded pixel, the budget's unit
+# What a conversion holds per pixel of the budget at its peak (the decoded image, 4 bytes a
+# pixel, and its working copies; docs/operations.md): the unit buffers are counted in, so
+# that budget x BUDGET_PIXEL_BYTES bounds a conversion whatever holds the bytes. A unit of 4
+# (one decoded pixel) refused ordinary 12 MP progressive 4:4:4 photos, three times too soon.
+BUDGET_PIXEL_BYTES = 12
 PNG_ROWS_HELD = 2  # ZipDecode.c: the row being unfiltered and the previous one
 # PNG colour type -> samples a pixel (grey, RGB, palette, grey + alpha, RGBA).
 _PNG_SAMPLES = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
@@ -30,10 +42,19 @@ _MAX_SEGMENTS = 4096
 
 
 def buffer_pixels(img: Image.Image, path) -> int:
-    """Budget pixels (4 bytes each) the decoder of the image opened from `path` holds besides
-    the decoded image: JPEG coefficient buffers, PNG row buffers, else 0. Reads the header
-    only; call it before draft(), which changes img.size to the decoded size."""
-    return coefficient_pixels(img, path) + png_row_pixels(img, path)
+    """Budget pixels the decoder of the image opened from `path` holds besides the decoded
+    image (JPEG coefficient buffers, PNG row buffers, WebP's picture, else 0), in units of
+    BUDGET_PIXEL_BYTES. Reads the header only; call it before draft(), which changes
+    img.size to the decoded size."""
+    return coefficient_pixels(img, path) + png_row_pixels(img, path) + webp_pixels(img)
+
+
+def webp_pixels(img: Image.Image) -> int:
+    """Budget pixels of libwebp's own picture buffer and Pillow's copy of it (0 for other
+    images): 8 bytes a pixel, counted as one budget pixel for each pixel of the picture."""
+    if img.format != "WEBP":
+        return 0
+    return img.width * img.height
 
 
 def png_row_pixels(img: Image.Image, path) -> int:
@@ -47,7 +68,7 @@ def png_row_pixels(img: Image.Image, path) -> int:
         return 0  # Pillow would not have opened it as a PNG
     depth, colour = header[24], header[25]
     row_bytes = 1 + math.ceil(img.width * _PNG_SAMPLES.get(colour, 4) * depth / 8)
-    return math.ceil(PNG_ROWS_HELD * row_bytes / PIXEL_BYTES)
+    return math.ceil(PNG_ROWS_HELD * row_bytes / BUDGET_PIXEL_BYTES)
 
 
 def coefficient_pixels(img: Image.Image, path) -> int:
@@ -56,7 +77,7 @@ def coefficient_pixels(img: Image.Image, path) -> int:
     blocks at a time). Call it before draft(): it reads the header's size."""
     if img.format not in ("JPEG", "MPO") or not _multi_scan(img, path):
         return 0
-    return math.ceil(_coefficient_bytes(img) / PIXEL_BYTES)
+    return math.ceil(_coefficient_bytes(img) / BUDGET_PIXEL_BYTES)
 
 
 def _coefficient_bytes(img: Image.Image) -> int:

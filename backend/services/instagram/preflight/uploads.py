@@ -1,6 +1,8 @@
 """Files uploaded by users: capped storage, verification, and JPEG re-encoding without metadata."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import io
 import math
 import os
@@ -23,7 +25,9 @@ CHUNK_BYTES = 1024 * 1024
 # (9400 x 9400 from a 354 KB PNG) plus the copies of a conversion took 1.3 GB. JPEGs are
 # decoded already scaled down (draft mode), so large photos stay well within it.
 DEFAULT_MAX_PIXELS = 16_000_000
-JPEG_MAX_SIDE = 65_535  # what a JPEG header can declare
+# The longest side a JPEG can be written with: libjpeg's JPEG_MAX_DIMENSION (the header
+# could say 65,535, but Pillow's encoder refuses anything past 65,500).
+JPEG_MAX_SIDE = 65_500
 # Orientations that swap width and height once EXIF is applied.
 _SWAPS_AXES = {5, 6, 7, 8}
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")  # what secrets.token_urlsafe(24) produces
@@ -75,7 +79,28 @@ class ConversionGate:
         try:
             yield
         finally:
+            _give_memory_back()
             self._slots.release()
+
+
+def _give_memory_back() -> None:
+    """Return the freed memory of a conversion to the system (glibc's malloc_trim; nothing
+    elsewhere). Conversions run in request threads, each with an allocator arena of its own,
+    which otherwise keeps what a conversion freed: the next conversion, in another arena,
+    then adds its peak on top, and the process grows past the documented bound. A few
+    milliseconds after a conversion that took hundreds."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
+def _malloc_trim():
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to call
+        return None
+
+
+_MALLOC_TRIM = _malloc_trim()
 
 
 @dataclass(frozen=True)
@@ -182,6 +207,9 @@ def _reencode(raw: Path, out: Path, filename: str, max_width: int | None,
             _check_pixels(img, filename, max_pixels, buffers)
             original = _PILLOW_FORMATS[img.format]
             clean = _prepare(img, max_width)
+            # Decoding may find what the header did not say (a PNG's eXIf chunk after its
+            # data turning it a quarter): the sides are checked again on what is written.
+            _check_written_sides(clean, filename)
     except UploadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -190,24 +218,36 @@ def _reencode(raw: Path, out: Path, filename: str, max_width: int | None,
     except Exception:  # Pillow raises many types for corrupt or foreign files
         raise UploadRejected(f"{filename} is not an image or video that can be published: "
                              "upload a JPEG, PNG, WebP, GIF, MP4 or MOV file.", "upload_not_media")
-    clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    try:
+        clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    except (OSError, ValueError) as exc:  # what the encoder refuses: nothing is kept
+        out.unlink(missing_ok=True)
+        raise UploadRejected(f"{filename} could not be converted to a JPEG ({exc}).",
+                             "upload_invalid") from None
     return original
+
+
+def _check_written_sides(img: Image.Image, filename: str) -> None:
+    if max(img.size) > JPEG_MAX_SIDE:
+        raise UploadRejected(f"{filename} is {img.width} x {img.height} pixels once turned "
+                             f"as its EXIF says; a side of at most {JPEG_MAX_SIDE:,} pixels "
+                             f"can be converted.", "image_too_many_pixels")
 
 
 def _check_pixels(img: Image.Image, filename: str, limit: int | None,
                   buffers: int = 0) -> None:
-    """Refuse when the decoded pixels plus the decoder's `buffers` (decode_cost, in pixels of
-    4 bytes) pass `limit`. Pillow only warns between MAX_IMAGE_PIXELS and twice that; a
+    """Refuse when the decoded pixels plus the decoder's `buffers` (decode_cost, in budget
+    pixels) pass `limit`. Pillow only warns between MAX_IMAGE_PIXELS and twice that; a
     warning is still a bomb. Checking here instead of turning warnings into errors:
     warnings filters are global and not thread-safe."""
     if not limit or img.width * img.height + buffers <= limit:
         return
-    if buffers > img.width * img.height:  # a wide PNG's rows, a progressive JPEG's blocks
+    if buffers and img.width * img.height <= limit:  # the decoder's buffers tipped it
         raise UploadRejected(f"{filename} needs as much memory to decode as "
                              f"{img.width * img.height + buffers:,} pixels (a progressive "
-                             f"JPEG, or a very wide PNG); at most {limit:,} can be processed "
-                             f"safely. Scale it down, or save it as a baseline JPEG.",
-                             "image_too_many_pixels")
+                             f"JPEG, a WebP or a very wide PNG); at most {limit:,} can be "
+                             f"processed safely. Scale it down, or save it as a baseline "
+                             f"JPEG.", "image_too_many_pixels")
     raise UploadRejected(f"{filename} is {img.width} x {img.height} pixels; at most "
                          f"{limit:,} pixels can be processed safely. Scale it down "
                          f"(Instagram shows at most 1440 pixels wide).",
@@ -265,7 +305,9 @@ def _prepare(img: Image.Image, max_width: int | None) -> Image.Image:
         img = img.resize((max_width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
     img = _to_srgb(img)
     if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
-        rgba = img.convert("RGBA")  # JPEG has no alpha: flatten on white, not on black
+        # JPEG has no alpha: flatten on white, not on black. An RGBA image is its own mask
+        # (convert() would copy it: 4 bytes a pixel more at the peak).
+        rgba = img if img.mode == "RGBA" else img.convert("RGBA")
         img = Image.new("RGB", rgba.size, "white")
         img.paste(rgba, mask=rgba.getchannel("A"))
     if img.mode != "RGB":  # convert() copies even to the same mode: 4 bytes a pixel more
