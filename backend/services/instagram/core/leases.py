@@ -48,6 +48,14 @@ def _clock(dialect, seconds=0.0):
     return None
 
 
+def _one_statement():
+    """A connection of its own in autocommit: each lease operation is one UPDATE, atomic by
+    itself, so it needs no BEGIN and COMMIT around it (two round trips fewer on PostgreSQL;
+    on SQLite the write lock is held for the statement only, not across the Python that ran
+    between it and a COMMIT, which under a dozen busy threads is most of the hold)."""
+    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
 def db_now(connection=None):
     """The database's current time as an aware UTC datetime (not the application's clock)."""
     if connection is None:
@@ -99,7 +107,7 @@ class Lease:
     def release(self):
         """Free the row if it is still ours; a lease taken over by another holder is left."""
         table = self.model.__table__
-        with db.engine.begin() as conn:
+        with _one_statement() as conn:
             conn.execute(update(table).where(table.c.id == self.row_id)
                          .where(table.c.lease_owner == self.owner)
                          .values(lease_owner=None, lease_until=None,
@@ -114,7 +122,7 @@ class Lease:
 
     def _set_failures(self, table_expr):
         table = self.model.__table__
-        with db.engine.begin() as conn:
+        with _one_statement() as conn:
             return conn.execute(update(table).where(table.c.id == self.row_id)
                                 .where(table.c.lease_owner == self.owner)
                                 .values(job_failures=table_expr(table.c),
@@ -151,7 +159,7 @@ def _set_lease(table, row_id, seconds, owner, condition):
     """One conditional UPDATE, on a connection of its own and the database's clock, setting
     the row's lease to `owner` until now + `seconds` where `condition(now)` holds; the new
     lease_until, or None when the row did not qualify."""
-    with db.engine.begin() as conn:
+    with _one_statement() as conn:
         now, until = (_clock(conn.dialect.name), _clock(conn.dialect.name, seconds))
         if now is None:  # another database: read its clock first
             now = db_now(conn)
