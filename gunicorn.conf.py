@@ -21,6 +21,9 @@ MADE_HERE = "PLATFORM_METRICS_DIR_MADE_BY_GUNICORN_CONF"
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ[MADE_HERE] = tempfile.mkdtemp(
         prefix="platform-metrics-")
+# With --preload gunicorn loads the app, whose metrics open their files in this directory,
+# before on_starting runs: a directory the operator named must exist by then.
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 # Video uploads take a while; calls to Meta are bounded by their own timeouts.
 timeout = 120
