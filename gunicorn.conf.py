@@ -22,6 +22,9 @@ PREPARED = "PLATFORM_METRICS_DIR_PREPARED_BY_GUNICORN_CONF"
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ[MADE_HERE] = tempfile.mkdtemp(
         prefix="platform-metrics-")
+# With --preload gunicorn loads the app, whose metrics open their files in this directory,
+# before on_starting runs: a directory the operator named must exist by then.
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 
 def _prepare_metrics_dir(path):

@@ -13,6 +13,7 @@ from backend.config import check as check_settings
 from backend.extensions import db, jwt, limiter, migrate, scheduler
 from backend.inputs import SafeJSONProvider
 from backend.logging_setup import configure_logging
+from backend.sessions import SessionsOnDemand
 from backend.services.instagram.accounts.crypto import TokenKeyError
 from backend.services.instagram.settings import SettingsError as InstagramSettingsError
 
@@ -41,6 +42,7 @@ def create_app(config=None):
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
     _default_secrets(app)
     app.json.sort_keys = False
+    app.session_interface = SessionsOnDemand()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)

@@ -80,3 +80,23 @@ def test_publish_insights_and_sync_on_postgresql(pg_app, fresh_sandbox):
         history = live.http.get(live.api(f"/accounts/{account['id']}/insights/history"),
                                 headers=headers).json()
         assert history["series"]["views"][0]["end_time"].endswith("Z")
+
+
+def test_leases_on_postgresql(pg_app):
+    """The lease's clock in SQL against stored times, and one winner among racing claimers."""
+    from backend.models import SNSPost, User
+    from tests.core.test_leases import (check_one_of_many_concurrent_claimers_wins,
+                                        check_the_clock_in_sql_compares_with_stored_times)
+    app, _live = pg_app
+    with app.app_context():
+        user = User(email="leases@b.co", password_hash="x")
+        db.session.add(user)
+        db.session.flush()
+        account = SNSAccount(user_id=user.id, platform_user_id="l1", connected_at=utcnow())
+        db.session.add(account)
+        db.session.flush()
+        post = SNSPost(user_id=user.id, account_id=account.id, post_type="feed")
+        db.session.add(post)
+        db.session.commit()
+        check_the_clock_in_sql_compares_with_stored_times(post.id)
+    check_one_of_many_concurrent_claimers_wins(app, post.id)

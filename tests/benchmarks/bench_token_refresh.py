@@ -7,8 +7,10 @@ Seeds the sandbox (in a process of its own, as Meta is; latency_ms on every call
 long-lived token per account, 25 hours old, and the platform's database with the accounts,
 due for refresh; runs `refresh_due_tokens` once and reports: its time against the floor
 (accounts x latency / calls in flight), the refresh calls the sandbox answered (duplicates
-= calls - accounts), accounts whose token version moved by anything but one, and the
-resident memory while it ran. SQLite by default; PostgreSQL with --database-url.
+= calls - accounts), accounts whose token version moved by anything but one, the resident
+memory while it ran, and, less noisy than time on a busy machine, this process's CPU time
+and the database round trips (statements, transactions, pool checkouts) per token.
+SQLite by default; PostgreSQL with --database-url.
 """
 import argparse
 import multiprocessing
@@ -17,10 +19,11 @@ import threading
 import time
 import uuid
 from datetime import timedelta
+from collections import Counter
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from backend.extensions import db
 from backend.models import SNSAccount, User, utcnow
@@ -87,6 +90,25 @@ def seed_accounts(app, tokens):
         db.session.commit()
 
 
+class RoundTrips:
+    """Counts what a run asks of the database: statements, transactions ended, connections
+    checked out of the pool (each a round trip; with pool_pre_ping a checkout pings)."""
+
+    def __init__(self, engine):
+        self.counts = Counter()
+        event.listen(engine, "before_cursor_execute", self.statement)
+        event.listen(engine, "commit", lambda *_: self.counts.update(["commit"]))
+        event.listen(engine, "rollback", lambda *_: self.counts.update(["rollback"]))
+        event.listen(engine.pool, "checkout", lambda *_: self.counts.update(["checkout"]))
+
+    def statement(self, _conn, _cursor, statement, *_):
+        self.counts[statement.split(None, 1)[0].upper()] += 1
+
+    def report(self, tokens):
+        return ", ".join(f"{self.counts[k] / tokens:.1f} {k}" for k in
+                         ("SELECT", "UPDATE", "commit", "rollback", "checkout"))
+
+
 def refresh_calls(url, big):
     """Refresh calls the sandbox answered, from its zero-latency counting fault."""
     faults = requests.get(f"{url}/_sandbox/faults", timeout=10).json()["faults"]
@@ -146,10 +168,12 @@ def main():
                       timeout=10)
         sampler = MemorySampler()
         sampler.start()
-        started = time.perf_counter()
+        with app.app_context():
+            trips = RoundTrips(db.engine)
+        started, cpu = time.perf_counter(), time.process_time()
         with app.app_context():
             result = refresh_due_tokens(app)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         sampler.done.set()
         sampler.join()
         calls = refresh_calls(sandbox_url, big)
@@ -167,6 +191,8 @@ def main():
     print(f"  refreshed {result['refreshed']}, outcomes {result['outcomes']}")
     print(f"  time {elapsed:.1f} s, floor {floor:.1f} s, ratio {elapsed / floor:.2f}x "
           f"(goal <= 1.5x); {args.accounts / elapsed:.0f} tokens/s")
+    print(f"  this process: {cpu / args.accounts * 1000:.2f} ms of CPU per token; database "
+          f"per token: {trips.report(args.accounts)}")
     print(f"  refresh calls answered by the sandbox: {calls} (duplicates: "
           f"{calls - args.accounts}); tokens not moved by exactly one version: "
           f"{sum(1 for v in versions if v != 2)}")

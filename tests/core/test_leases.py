@@ -1,4 +1,5 @@
 """Leases: one holder per row, a fresh owner per claim, renewal, the database clock."""
+import threading
 from datetime import timedelta
 
 import pytest
@@ -101,3 +102,60 @@ def test_the_deadline_leaves_a_margin_and_ensure_renews_late(app, post_id):
         lease.ensure()
         assert lease.time_left() > 7
         lease.release()
+
+
+def _held_until(row_id, delta):
+    """Another holder's lease, written as the ORM writes times (a bound datetime), ending
+    `delta` from the database's now."""
+    with db.engine.begin() as conn:
+        conn.execute(update(SNSPost.__table__).where(SNSPost.__table__.c.id == row_id)
+                     .values(lease_owner="another", lease_until=db_now(conn) + delta))
+
+
+def check_the_clock_in_sql_compares_with_stored_times(row_id):
+    """The claim's time, computed in SQL, against a stored lease within the same second:
+    the text SQLite compares must be in one form (a different one is off by up to a day)."""
+    _held_until(row_id, timedelta(milliseconds=300))
+    assert claim(SNSPost, row_id, 60) is None  # held for 0.3 s more
+    _held_until(row_id, -timedelta(milliseconds=300))
+    lease = claim(SNSPost, row_id, 60)  # ended 0.3 s ago
+    assert lease is not None
+    db.session.expire_all()
+    stored = db.session.get(SNSPost, row_id)
+    assert stored.lease_owner == lease.owner
+    assert abs((stored.lease_until - lease.until).total_seconds()) < 0.001
+    assert lease.until.utcoffset() == timedelta(0)
+    assert 59 < (lease.until - db_now()).total_seconds() <= 60
+    lease.renew()
+    db.session.expire_all()
+    assert abs((db.session.get(SNSPost, row_id).lease_until - lease.until).total_seconds()) \
+        < 0.001
+    lease.release()
+
+
+def check_one_of_many_concurrent_claimers_wins(app, row_id, claimers=8):
+    barrier = threading.Barrier(claimers)
+    won = []
+
+    def attempt():
+        with app.app_context():
+            barrier.wait()
+            won.append(claim(SNSPost, row_id, 60))
+    threads = [threading.Thread(target=attempt) for _ in range(claimers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len([lease for lease in won if lease is not None]) == 1
+
+
+def test_the_clock_in_sql_compares_with_stored_times(app, post_id):
+    with app.app_context():
+        check_the_clock_in_sql_compares_with_stored_times(post_id)
+
+
+def test_one_of_many_concurrent_claimers_wins(app, post_id):
+    for _ in range(5):
+        check_one_of_many_concurrent_claimers_wins(app, post_id)
+        with app.app_context():
+            _held_until(post_id, -timedelta(seconds=1))

@@ -9,10 +9,13 @@ from urllib.parse import quote_plus
 import pytest
 import requests
 import responses
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from backend.services.instagram.graph.errors import AuthError, InstagramAPIError, NetworkError
 from backend.services.instagram.graph.redaction import (RedactingFilter, RedactingFormatter,
-                                                        install_record_redaction, redact)
+                                                        install_record_redaction, redact,
+                                                        scrub)
 from tests.graph.fakes import (APP_ID, APP_SECRET, CODE, FB, IG, IG_USER, OAUTH, SECRETS,
                                SHORT_TOKEN, TOKEN, RecordingObserver, V, meta_error)
 
@@ -226,3 +229,27 @@ def test_a_failing_observer_never_breaks_a_call(rsps, make_client):
 
     rsps.add(responses.GET, f"{IG}/{V}/me", json={"user_id": IG_USER})
     assert make_client(observer=Broken()).get_account_info() == {"user_id": IG_USER}
+
+
+FRAGMENTS = ["access_token", "ACCESS_TOKEN", "paſſword", "password", "client_secret",
+             "appsecret_proof", "verify_token", "hub.", "Authorization", "bearer ", "OAuth ",
+             "?code=", "&state=", "?ticket=", "code", "state", "ticket", "IGQVJ", "EAAB", "=",
+             ": ", '"', "'", "\\", "&", "?", " ", "\n", "x", "Z9", "_-", "]", "[REDACTED]",
+             "0123456789" * 3, "é", "ı", "\u212a", "İ"]
+
+
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join))
+@example("paſſword=hunter2")  # a case-blind pattern matches the long s as an s
+@example("Authorızation: x")  # and the dotless i as an i
+@example("?ticket=abc")
+@settings(max_examples=400, deadline=None)
+def test_the_quick_check_never_skips_a_line_the_patterns_would_change(text):
+    """redact() skips the patterns for lines without a hint of a secret: that must never
+    leave anything they would have hidden."""
+    assert redact(text) == scrub(text)
+
+
+def test_every_secret_parameter_holds_a_word_the_quick_check_looks_for():
+    from backend.services.instagram.graph import redaction
+    for key in redaction.SECRET_PARAMS:
+        assert any(word in key for word in redaction._WORDS), key

@@ -35,7 +35,17 @@ def refresh_account(account):
     Meta only refreshes unexpired Instagram-Login tokens at least 24 hours old; Facebook
     Page tokens do not expire. Those cases are refused here, without a call to Meta.
     """
+    _refresh(account)
+    return {"account_id": account.id, "refreshed": True,
+            "token_expires_at": account.token_expires_at,
+            "message": "The token was refreshed."}
+
+
+def _refresh(account):
+    """refresh_account without its answer, which reads the account again (the job needs
+    none: a read per token saved)."""
     now = utcnow()
+    account_id = account.id
     if account.login_type != "instagram":
         raise RefreshRefused("Facebook Login accounts use Page tokens, which do not expire; "
                              "there is nothing to refresh.", code="refresh_not_needed")
@@ -73,10 +83,8 @@ def refresh_account(account):
                              "token was being refreshed; the newer state was kept.",
                              code="token_changed")
     metrics.token_refresh.labels("refreshed").inc()
-    log.info("refreshed token of account %s, expires %s", account.id, account.token_expires_at)
-    return {"account_id": account.id, "refreshed": True,
-            "token_expires_at": account.token_expires_at,
-            "message": "The token was refreshed."}
+    log.info("refreshed token of account %s (valid for %s s more)", account_id,
+             fresh.get("expires_in"))
 
 
 def _end_read_transaction():
@@ -143,7 +151,7 @@ def _refresh_row(account, _lease):
                                       and utcnow() - account.token_issued_at < MIN_AGE):
         return "not_due"
     try:
-        refresh_account(account)
+        _refresh(account)
         return "refreshed"
     except RefreshRefused as exc:
         return exc.code

@@ -13,7 +13,7 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import or_, text, update
+from sqlalchemy import func, literal, or_, text, update
 
 from backend.extensions import db
 
@@ -31,6 +31,29 @@ class LeaseLost(Exception):
 # The database's own clock, per dialect; clock_timestamp() moves within a transaction.
 NOW_SQL = {"sqlite": "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')",
            "postgresql": "SELECT clock_timestamp()"}
+
+
+def _clock(dialect, seconds=0.0):
+    """The database's clock (plus `seconds`) as an SQL expression in the form the columns
+    store (naive UTC), so a lease is one UPDATE with no separate read of the time; None for
+    a database without such an expression (the time is read first then)."""
+    if dialect == "postgresql":
+        now = func.timezone("UTC", func.clock_timestamp())
+        return now + timedelta(seconds=seconds) if seconds else now
+    if dialect == "sqlite":
+        # SQLite stores datetimes as "YYYY-MM-DD HH:MM:SS.ffffff": %f gives milliseconds
+        # ("SS.SSS"), so three zeros make the same text, which compares in time order.
+        return func.strftime("%Y-%m-%d %H:%M:%f", "now", f"{seconds:+f} seconds").op("||")(
+            literal("000"))
+    return None
+
+
+def _one_statement():
+    """A connection of its own in autocommit: each lease operation is one UPDATE, atomic by
+    itself, so it needs no BEGIN and COMMIT around it (two round trips fewer on PostgreSQL;
+    on SQLite the write lock is held for the statement only, not across the Python that ran
+    between it and a COMMIT, which under a dozen busy threads is most of the hold)."""
+    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def db_now(connection=None):
@@ -68,14 +91,10 @@ class Lease:
         (expired, even if nobody took it since: the holder cannot know what happened)."""
         table = self.model.__table__
         started = time.monotonic()
-        with db.engine.begin() as conn:
-            now = db_now(conn)
-            until = now + timedelta(seconds=self.seconds)
-            result = conn.execute(
-                update(table).where(table.c.id == self.row_id)
-                .where(table.c.lease_owner == self.owner).where(table.c.lease_until > now)
-                .values(lease_until=until, updated_at=table.c.updated_at))
-        if result.rowcount != 1:
+        until = _set_lease(table, self.row_id, self.seconds, self.owner,
+                           lambda now: (table.c.lease_owner == self.owner)
+                           & (table.c.lease_until > now))
+        if until is None:
             raise LeaseLost(f"lease on {table.name} {self.row_id} was lost")
         self.until = until
         self._expires = started + self.seconds
@@ -88,7 +107,7 @@ class Lease:
     def release(self):
         """Free the row if it is still ours; a lease taken over by another holder is left."""
         table = self.model.__table__
-        with db.engine.begin() as conn:
+        with _one_statement() as conn:
             conn.execute(update(table).where(table.c.id == self.row_id)
                          .where(table.c.lease_owner == self.owner)
                          .values(lease_owner=None, lease_until=None,
@@ -103,13 +122,12 @@ class Lease:
 
     def _set_failures(self, table_expr):
         table = self.model.__table__
-        with db.engine.begin() as conn:
-            conn.execute(update(table).where(table.c.id == self.row_id)
-                         .where(table.c.lease_owner == self.owner)
-                         .values(job_failures=table_expr(table.c),
-                                 updated_at=table.c.updated_at))
-            return conn.execute(db.select(table.c.job_failures)
-                                .where(table.c.id == self.row_id)).scalar() or 0
+        with _one_statement() as conn:
+            return conn.execute(update(table).where(table.c.id == self.row_id)
+                                .where(table.c.lease_owner == self.owner)
+                                .values(job_failures=table_expr(table.c),
+                                        updated_at=table.c.updated_at)
+                                .returning(table.c.job_failures)).scalar() or 0
 
     def __enter__(self):
         return self
@@ -122,21 +140,31 @@ def claim(model, row_id, seconds):
     """Take the lease on one row when it is free or expired; the Lease, or None when held.
 
     A conditional UPDATE is the whole protocol: on SQLite and PostgreSQL alike only one of
-    several concurrent claimers sees rowcount 1. `updated_at` is left as it was: a lease is
+    several concurrent claimers changes the row. `updated_at` is left as it was: a lease is
     bookkeeping, not a change of the row.
     """
     owner = uuid.uuid4().hex
     table = model.__table__
     started = time.monotonic()
-    with db.engine.begin() as conn:
-        now = db_now(conn)
-        until = now + timedelta(seconds=seconds)
-        result = conn.execute(
-            update(table).where(table.c.id == row_id)
-            .where(or_(table.c.lease_until.is_(None), table.c.lease_until < now))
-            .values(lease_owner=owner, lease_until=until, updated_at=table.c.updated_at))
-    if result.rowcount != 1:
+    until = _set_lease(table, row_id, seconds, owner,
+                       lambda now: or_(table.c.lease_until.is_(None), table.c.lease_until < now))
+    if until is None:
         return None
     lease = Lease(model, row_id, owner, seconds, until)
     lease._expires = started + seconds
     return lease
+
+
+def _set_lease(table, row_id, seconds, owner, condition):
+    """One conditional UPDATE, on a connection of its own and the database's clock, setting
+    the row's lease to `owner` until now + `seconds` where `condition(now)` holds; the new
+    lease_until, or None when the row did not qualify."""
+    with _one_statement() as conn:
+        now, until = (_clock(conn.dialect.name), _clock(conn.dialect.name, seconds))
+        if now is None:  # another database: read its clock first
+            now = db_now(conn)
+            until = now + timedelta(seconds=seconds)
+        return conn.execute(
+            update(table).where(table.c.id == row_id).where(condition(now))
+            .values(lease_owner=owner, lease_until=until, updated_at=table.c.updated_at)
+            .returning(table.c.lease_until)).scalar()

@@ -115,8 +115,10 @@ def _one_row(job, model, row_id, work, give_up, rt, batch):
         row = db.session.get(model, row_id)
         if row is None:
             return
+        # Read now: the work's commits expire the row, and reading it again costs a query.
+        failures = row.job_failures
         outcome = work(row, lease) or "done"
-        if row.job_failures:
+        if failures:
             lease.clear_failures()
         batch.count(outcome)
     except StopRows as stop:
