@@ -3,11 +3,10 @@
 It turns on Prometheus multiprocess mode, so a scrape of any worker answers the sum of all
 of them: PROMETHEUS_MULTIPROC_DIR is set, made and emptied here, before the app (and
 prometheus-client) is loaded, even with --preload; a dead worker's live gauges are dropped,
-and a directory made here is removed when the server stops. gunicorn's
-own lines (its error log and, with --access-logfile, its access log) are written in the
-platform's format, scrubbed of secrets (backend/gunicorn_logging.py). The scheduler needs
-nothing here: with --preload it moves from the master to each worker at fork
-(backend/scheduler.py).
+and a directory made here is removed when the server stops. gunicorn's own lines (its error
+log and, with --access-logfile, its access log) are written in the platform's format,
+scrubbed of secrets (backend/gunicorn_logging.py). The scheduler needs nothing here: with
+--preload it moves from the master to each worker at fork (backend/scheduler.py).
 """
 import os
 import shutil
@@ -22,9 +21,6 @@ PREPARED = "PLATFORM_METRICS_DIR_PREPARED_BY_GUNICORN_CONF"
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ[MADE_HERE] = tempfile.mkdtemp(
         prefix="platform-metrics-")
-# With --preload gunicorn loads the app, whose metrics open their files in this directory,
-# before on_starting runs: a directory the operator named must exist by then.
-os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 
 def _prepare_metrics_dir(path):
