@@ -8,7 +8,7 @@ import time_machine
 
 from backend.models import utcnow
 from backend.services.instagram.publishing.jobs import process_due_posts
-from tests.conftest import make_app
+from tests.conftest import authorize, make_app
 from tests.hostile.conftest import control, timed
 
 pytestmark = pytest.mark.e2e
@@ -92,3 +92,22 @@ def test_an_oversized_publish_answer_publishes_once(live, connected, sandbox):
                               json={"account_id": account["id"], "image_url": image})
     assert response.status_code in (201, 202, 502), response.text
     assert media_count(sandbox, account) == before + 1
+
+
+def test_an_oversized_token_exchange_says_so_at_the_callback(live, live_user, sandbox):
+    headers = live_user()
+    callback, _state = authorize(live, headers)
+    control(sandbox.url, "faults", path="^/oauth/access_token$", pad_bytes=OVERSIZED)
+    try:
+        response, took = timed(live.http.get, callback, headers={"Accept": "application/json"})
+    finally:
+        requests.delete(f"{sandbox.url}/_sandbox/faults")
+    assert response.status_code == 502, response.text
+    error = response.json()["error"]
+    assert error["code"] == "instagram_response_too_large"
+    assert "too large" in error["message"] and "in time" not in error["message"]
+    assert "nothing was connected" in error["message"]
+    assert error["details"]["category"] == "response_too_large"
+    assert took < BUDGET + SLACK
+    accounts = live.http.get(live.api("/accounts"), headers=headers).json()["accounts"]
+    assert accounts == []
