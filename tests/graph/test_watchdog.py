@@ -10,7 +10,7 @@ from tenacity import wait_none
 
 from backend.services.instagram import InstagramAPI
 from backend.services.instagram.graph import errors as e
-from backend.services.instagram.graph.watchdog import TIMER, guarded_session
+from backend.services.instagram.graph.watchdog import _Timer, guarded_session
 
 SLACK = 0.5  # the client's own work, and a loaded test machine
 OK = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
@@ -105,7 +105,7 @@ def test_trickled_headers_end_at_the_budget_as_a_read_timeout_does(meta):
     print(f"trickled headers, budget 1.5 s: {took:.2f} s")  # 67.9 s before
     assert isinstance(error, e.NetworkError) and error.ambiguous
     assert error.reason == "slow_response"
-    assert "status line and headers still arriving" in str(error)
+    assert "status line and headers not yet whole" in str(error)
     assert 1.5 - 0.05 < took < 1.5 + SLACK
     assert api.calls_made == 1  # no time left for another attempt
 
@@ -155,7 +155,7 @@ def test_the_interrupted_connection_is_closed_and_the_next_call_connects_anew(me
     assert server.connections == 2
 
 
-def test_calls_in_time_keep_their_pooled_connection_and_leave_no_timer(meta):
+def test_calls_in_time_keep_their_pooled_connection(meta):
     server = meta(keep_alive)
     session = guarded_session()
     for _ in range(20):
@@ -163,7 +163,7 @@ def test_calls_in_time_keep_their_pooled_connection_and_leave_no_timer(meta):
     assert server.connections == 1  # one keep-alive connection for every call
     time.sleep(0.4)  # past every call's deadline: a late timer would have shut it down
     assert client(server.url, budget=5, session=session)._graph("GET", "me") == {"id": "1"}
-    assert server.connections == 1 and TIMER.pending() == 0
+    assert server.connections == 1
 
 
 def test_concurrent_calls_on_one_pool_end_each_at_its_own_deadline(meta):
@@ -187,3 +187,14 @@ def test_concurrent_calls_on_one_pool_end_each_at_its_own_deadline(meta):
         error, took = results[f"slow{i}"]
         assert isinstance(error, e.NetworkError) and took < 0.5 + i * 0.25 + SLACK
     assert all(results[f"fast{i}"][0] is None for i in range(8))
+
+
+def test_the_timer_runs_callbacks_in_deadline_order_and_skips_cancelled_ones():
+    timer, ran, done = _Timer(), [], threading.Event()
+    now = time.monotonic()
+    timer.call_at(now + 0.2, lambda: (ran.append("late"), done.set()))
+    cancelled = timer.call_at(now + 0.05, lambda: ran.append("cancelled"))
+    timer.call_at(now + 0.1, lambda: ran.append("early"))
+    timer.cancel(cancelled)
+    assert timer.pending() == 2
+    assert done.wait(5) and ran == ["early", "late"] and timer.pending() == 0

@@ -298,7 +298,7 @@ class GraphTransport:
         """The attempt's deadline passed with the answer incomplete: as a read timeout, the
         request may have been acted on (ambiguous)."""
         where = f"{request.method} {request.host}{request.endpoint}"
-        state = "status line and headers still arriving" if status is None \
+        state = "status line and headers not yet whole" if status is None \
             else f"HTTP {status}, body still arriving"
         return NetworkError(f"Answer to {where} did not arrive in time ({state})",
                             ambiguous=True, reason="slow_response", user_message=SLOW_ANSWER)
