@@ -155,6 +155,19 @@ def test_a_bad_setting_fails_start_up_naming_the_variable(tmp_path, monkeypatch,
         create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40})
 
 
+@pytest.mark.parametrize("key, too_large, largest", [
+    ("INSTAGRAM_GRAPH_MAX_RESPONSE_BYTES", 10**30, 64 * 1024 * 1024),
+    ("INSTAGRAM_IMAGE_MAX_PIXELS", 10**12, 89_478_485)])
+def test_memory_settings_have_an_upper_bound(key, too_large, largest):
+    """A memory bound of 10**30 bytes or 10**12 pixels bounds nothing: start-up refuses it."""
+    from backend.services.instagram.settings import SettingsError, resolve
+    for value in (too_large, largest + 1):
+        with pytest.raises(SettingsError, match=f"{key}: Input should be less than or equal "
+                                                f"to {largest}"):
+            resolve({}, {key: str(value)})
+    assert getattr(resolve({}, {key: str(largest)}), key) == largest
+
+
 def test_a_bad_secret_is_named_but_never_echoed(tmp_path):
     from backend.services.instagram.settings import SettingsError, resolve
     with pytest.raises(SettingsError) as caught:

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from .context import get_state, request_params, wire_string
 from .errors import TRANSIENT_CODES, GraphError, object_not_found
-from .hosts import ENV_DROP, META_HOSTS
+from .hosts import ENV_DROP, ENV_TRICKLE_HEADERS, META_HOSTS
 
 PHASES = ("before", "after")
 # How Meta reads a boolean parameter (container_params reads is_carousel_item the same way).
@@ -207,19 +207,27 @@ def _apply_latency(fault, environ, response):
 
 def _parse_stream(spec):
     params = {"trickle_ms": _int(spec, "trickle_ms", 0), "chunk_bytes":
-              _int(spec, "chunk_bytes", 1, minimum=1), "pad_bytes": _int(spec, "pad_bytes", 0)}
+              _int(spec, "chunk_bytes", 1, minimum=1), "pad_bytes": _int(spec, "pad_bytes", 0),
+              "trickle_headers": spec.get("trickle_headers", False)}
+    if not isinstance(params["trickle_headers"], bool):
+        raise FaultSpecError("trickle_headers must be true or false")
     if not (params["trickle_ms"] or params["pad_bytes"]):
         raise FaultSpecError("a stream fault needs trickle_ms or pad_bytes")
+    if params["trickle_headers"] and not params["trickle_ms"]:
+        raise FaultSpecError("trickle_headers needs trickle_ms")
     return params
 
 
 def _apply_stream(fault, environ, response):
     """The real answer sent slowly and/or enlarged: `chunk_bytes` at a time with
     `trickle_ms` between chunks, then `pad_bytes` spaces (JSON stays valid), with no
-    Content-Length. Nothing is held: the padding is produced as it is sent."""
+    Content-Length. Nothing is held: the padding is produced as it is sent. With
+    `trickle_headers` the status line and headers trickle first (HostMiddleware writes them)."""
     if response is None:
         return None
     body, p = response.get_data(), fault.params
+    if p["trickle_headers"]:
+        environ[ENV_TRICKLE_HEADERS] = (p["trickle_ms"], p["chunk_bytes"])
     headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
 
     def chunks():
@@ -265,7 +273,7 @@ def _action_of(spec, actions):
         action = "respond"
     elif "patch" in spec:
         action = "patch"
-    elif "trickle_ms" in spec or "pad_bytes" in spec:
+    elif "trickle_ms" in spec or "pad_bytes" in spec or "trickle_headers" in spec:
         action = "stream"
     elif "latency_ms" in spec and "code" not in spec:
         action = "latency"

@@ -1,6 +1,7 @@
 """Meta host names, the host-prefix WSGI middleware and the base URLs a client configures."""
 import re
 import socket
+import time
 
 IG_GRAPH = "graph.instagram.com"
 FB_GRAPH = "graph.facebook.com"
@@ -30,6 +31,8 @@ ENV_VERSION = "sandbox.version"
 ENV_BASE_URL = "sandbox.base_url"
 ENV_ROOT_URL = "sandbox.root_url"
 ENV_DROP = "sandbox.drop_connection"
+# (trickle_ms, chunk_bytes) when a fault asks for the status line and headers to trickle.
+ENV_TRICKLE_HEADERS = "sandbox.trickle_headers"
 # Headers whose names have an underscore (rupload's `file_size`, `file_url`, ...): WSGI
 # servers drop them from the environ, so the sandbox's request handler keeps them here.
 ENV_UNDERSCORE_HEADERS = "sandbox.underscore_headers"
@@ -60,11 +63,22 @@ class HostMiddleware:
 
     def __call__(self, environ, start_response):
         self._route(environ)
-        result = self.app(environ, start_response)
+        answer = []
+
+        def start(status, headers, exc_info=None):
+            # A trickled answer is written to the socket here, status line first.
+            if environ.get(ENV_TRICKLE_HEADERS) and environ.get("werkzeug.socket"):
+                answer[:] = [status, headers]
+                return _refuse_write
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, start)
         if environ.get(ENV_DROP):
             if hasattr(result, "close"):
                 result.close()
             return _drop(environ, start_response)
+        if answer:
+            return _trickle(environ, *answer, result)
         return result
 
     @staticmethod
@@ -107,6 +121,38 @@ def _drop(environ, start_response):
     # broken connection (IncompleteRead) rather than as a response.
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "64")])
     return [b"{"]
+
+
+def _refuse_write(data):
+    raise RuntimeError("a trickled answer is written by the middleware")
+
+
+def _trickle(environ, status, headers, body):
+    """Write the whole answer to the socket ourselves: the status line and headers
+    `chunk_bytes` at a time with `trickle_ms` between chunks (a server can only be that slow
+    before its headers are complete by writing them itself), then the body, which ends when
+    the connection closes. Then the server is told the client is gone, so it writes nothing
+    more and logs nothing."""
+    trickle_ms, step = environ[ENV_TRICKLE_HEADERS]
+    sock = environ["werkzeug.socket"]
+    kept = [(k, v) for k, v in headers
+            if k.lower() not in ("content-length", "transfer-encoding", "connection")]
+    head = f"HTTP/1.1 {status}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in kept)
+    head = (head + "Connection: close\r\n\r\n").encode("latin-1")
+    try:
+        for start in range(0, len(head), step):
+            if start:
+                time.sleep(trickle_ms / 1000)
+            sock.sendall(head[start:start + step])
+        for chunk in body:
+            sock.sendall(chunk)
+        sock.shutdown(socket.SHUT_WR)
+    finally:
+        if hasattr(body, "close"):
+            body.close()
+    # werkzeug treats a ConnectionError as a client that hung up: nothing more is sent.
+    raise ConnectionAbortedError("trickled answer sent")
+    yield b""  # a generator: werkzeug runs it (in the request's thread) as it serves
 
 
 def add_route(app, hosts, rule, view, methods=("GET",)):

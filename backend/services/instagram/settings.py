@@ -33,6 +33,12 @@ FACEBOOK_LOGIN_SCOPES = ("instagram_basic", "instagram_content_publish",
 SECRET_KEYS = {"INSTAGRAM_APP_SECRET", "INSTAGRAM_FACEBOOK_APP_SECRET", "INSTAGRAM_TOKEN_KEYS",
                "INSTAGRAM_WEBHOOK_VERIFY_TOKEN"}
 
+# Upper bounds of the memory settings. Pillow refuses images past its own MAX_IMAGE_PIXELS
+# (89,478,485 by default, ~1 GB converted) before the platform's budget is checked, so a
+# larger pixel budget would only promise what cannot happen.
+MAX_GRAPH_RESPONSE_BYTES = 64 * 1024 * 1024
+PILLOW_MAX_PIXELS = 89_478_485
+
 SLOT_LIST = r"^\s*\d{1,2}:\d{2}(\s*,\s*\d{1,2}:\d{2})*\s*$"
 HOURS_LIST = r"^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$"
 
@@ -72,8 +78,10 @@ class InstagramSettings(BaseSettings):
     INSTAGRAM_MAX_RETRIES: int = Field(3, ge=0)
     INSTAGRAM_RETRY_WAIT_MAX: float = Field(8.0, ge=0)
     INSTAGRAM_REQUEST_BUDGET_SECONDS: float = Field(25.0, gt=0)
-    # Bytes of one Graph answer (decoded); a larger one is dropped unread (502).
-    INSTAGRAM_GRAPH_MAX_RESPONSE_BYTES: int = Field(4 * 1024 * 1024, ge=64 * 1024)
+    # Bytes of one Graph answer (decoded); a larger one is dropped unread (502). Each call
+    # in flight may hold this much, so at most 64 MiB (16 x the default).
+    INSTAGRAM_GRAPH_MAX_RESPONSE_BYTES: int = Field(4 * 1024 * 1024, ge=64 * 1024,
+                                                    le=MAX_GRAPH_RESPONSE_BYTES)
     INSTAGRAM_APPSECRET_PROOF: bool = True
     INSTAGRAM_CIRCUIT_FAILURES: int = Field(5, gt=0)
     INSTAGRAM_CIRCUIT_COOLDOWN_SECONDS: float = Field(30.0, gt=0)
@@ -107,7 +115,7 @@ class InstagramSettings(BaseSettings):
     INSTAGRAM_UPLOAD_DIR: str | None = None
     INSTAGRAM_UPLOAD_MAX_BYTES: int = Field(100 * 1024 * 1024, gt=0)
     INSTAGRAM_UPLOAD_RETENTION_HOURS: int = Field(24, ge=0)
-    INSTAGRAM_IMAGE_MAX_PIXELS: int = Field(16_000_000, gt=0)
+    INSTAGRAM_IMAGE_MAX_PIXELS: int = Field(16_000_000, gt=0, le=PILLOW_MAX_PIXELS)
     INSTAGRAM_IMAGE_CONVERSIONS: int = Field(2, gt=0)
     INSTAGRAM_INSIGHTS_CACHE_SECONDS: int = Field(900, ge=0)
     INSTAGRAM_INSIGHTS_SYNC_MINUTES: int = Field(15, gt=0)

@@ -1,5 +1,8 @@
 """Fault targeting (nth, request parameters), fault headers, replaced and patched answers."""
 import json
+import socket
+import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -182,7 +185,36 @@ def test_after_faults_skip_requests_a_before_fault_answered(meta, token):
     {"code": 1, "nth": 0}, {"code": 1, "params": ["a"]}, {"code": 1, "params": []},
     {"code": 1, "headers": {"a": [1]}},
     {"code": 1, "usage_exhausted": -1}, {"respond": {}, "http_status": 99},
+    {"trickle_headers": True, "pad_bytes": 10}, {"trickle_ms": 5, "trickle_headers": "yes"},
 ])
 def test_bad_fault_specs_are_refused(meta, spec):
     response = meta.control("POST", "/faults", json=spec)
     assert response.status_code == 400, response.text
+
+
+def raw_get(url, path, timeout=10):
+    """(seconds until the status line and headers were whole, the whole answer): a client
+    that reads whatever arrives, as a socket does."""
+    parts = urlsplit(url)
+    started = time.monotonic()
+    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode())
+        data, head_at = b"", None
+        while chunk := sock.recv(65536):
+            data += chunk
+            if head_at is None and b"\r\n\r\n" in data:
+                head_at = time.monotonic() - started
+    return head_at, data
+
+
+def test_trickled_headers_arrive_a_chunk_at_a_time_then_the_real_answer(meta, token):
+    add_fault(meta, path="^/me$", trickle_ms=10, chunk_bytes=4, trickle_headers=True)
+    head_at, data = raw_get(meta.url, f"/graph.instagram.com/v25.0/me?access_token={token}")
+    head, body = data.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    assert lines[0] == "HTTP/1.1 200 OK" and "Connection: close" in lines
+    assert not any(line.lower().startswith("content-length") for line in lines)
+    assert any(line.startswith("X-App-Usage:") for line in lines)  # the usual headers too
+    assert head_at >= (len(head) // 4 - 1) * 0.010 * 0.9  # a chunk of 4 bytes every 10 ms
+    assert json.loads(body)["username"] == "sandbox_business"
+    assert raw_get(meta.url, f"/graph.instagram.com/v25.0/me?access_token={token}")[0] < 0.5

@@ -110,9 +110,14 @@ def complete_authorization(query):
             linked = _connect_facebook(row, code)
     except graph.InstagramAPIError as exc:
         log.warning("connect failed for user %s: %s", row.user_id, exc)
+        if isinstance(exc, graph.ResponseTooLargeError):  # a TransientError, never retried
+            raise ConnectError("Instagram sent an answer too large to process while "
+                               f"connecting; nothing was connected. {oauth_state.start_again()}",
+                               code="instagram_response_too_large", status=502,
+                               details=_meta_details(exc))
         if isinstance(exc, graph.TransientError):  # timeouts, the request's budget, 5xx
-            raise ConnectError("Instagram did not answer in time while connecting; nothing "
-                               f"was connected. {oauth_state.start_again()}",
+            raise ConnectError(f"{_unavailable(exc)}; nothing was connected. "
+                               f"{oauth_state.start_again()}",
                                code="instagram_unavailable", status=503,
                                details=_meta_details(exc))
         raise ConnectError("Meta answered with an error while connecting: "
@@ -121,8 +126,20 @@ def complete_authorization(query):
     return row.user_id, linked
 
 
+def _unavailable(exc):
+    """What a transient failure was, in words that are true of it."""
+    if isinstance(exc, graph.CircuitOpenError):
+        return "Instagram has been failing lately, so it was not called while connecting"
+    if isinstance(exc, graph.DeadlineExceededError) or exc.reason == "slow_response":
+        return "Instagram did not answer in time while connecting"
+    if isinstance(exc, graph.NetworkError):
+        return "Instagram could not be reached while connecting"
+    return "Instagram failed while connecting"  # a 5xx or a transient Meta code
+
+
 def _meta_details(exc):
-    return {"meta_code": exc.code, "meta_subcode": exc.subcode, "fbtrace_id": exc.fbtrace_id}
+    return {"meta_code": exc.code, "meta_subcode": exc.subcode, "fbtrace_id": exc.fbtrace_id,
+            "category": exc.category}
 
 
 def _exchange_code(client, code, uri):

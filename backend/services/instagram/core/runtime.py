@@ -4,9 +4,9 @@ from dataclasses import dataclass, field
 
 import requests
 from flask import current_app
-from requests.adapters import HTTPAdapter
 
 from backend.services.instagram.graph.shared_state import LocalStore, RedisStore
+from backend.services.instagram.graph.watchdog import guarded_session
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +34,9 @@ class InstagramRuntime:
 def pooled_session(connections_per_host=64):
     """One keep-alive pool for every request thread and job thread of the process; requests'
     default of 10 connections per host would open and drop a connection per call beyond that
-    (the token refresh job alone has INSTAGRAM_REFRESH_CONCURRENCY calls in flight)."""
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=connections_per_host)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+    (the token refresh job alone has INSTAGRAM_REFRESH_CONCURRENCY calls in flight). Its
+    adapter lets each Graph attempt end at its deadline in any phase (graph/watchdog.py)."""
+    return guarded_session(pool_maxsize=connections_per_host, pool_connections=8)
 
 
 def runtime(app=None):

@@ -18,7 +18,8 @@ from .errors import (CircuitOpenError, DeadlineExceededError, InstagramAPIError,
                      NotFoundError, RateLimitError, ResponseTooLargeError, TransientError)
 from .redaction import protect_third_party_logs
 from .usage import APP_ACCOUNT, Usage, UsageTracker, parse_usage, usage_key
-from .wire import CallRecord, GraphRequest, form, network_error
+from .watchdog import deadline_guard, guarded_session
+from .wire import SLOW_ANSWER, CallRecord, GraphRequest, form, network_error
 
 LOGGER_NAME = "backend.services.instagram.graph.client"
 log = logging.getLogger(LOGGER_NAME)
@@ -54,17 +55,20 @@ class _RetryBudget:
 class GraphTransport:
     """Sends requests to Meta's hosts; InstagramAPI adds the endpoints on top.
 
-    One requests.Session per client unless one is passed in (the app shares a pooled one).
+    One requests.Session per client unless one is passed in (the app shares a pooled one;
+    mount a watchdog.DeadlineAdapter on it, as guarded_session() does, or only the body of
+    an answer is bounded by the attempt's deadline, its headers by the read timeout alone).
     `usage` and `breaker` should be shared between clients too; without them each client
     keeps its own. `retry_wait` replaces the backoff (tests pass tenacity's wait_none()).
     `account_id` names the account for usage tracking when calls do not say it.
     `deadline` (a `clock()` value, time.monotonic by default) is the caller's time budget:
     each attempt's timeouts are cut to what is left, backoff never sleeps past it, and no
     attempt starts after it (DeadlineExceededError). Each attempt also has a wall-clock
-    deadline, enforced while the body is read: the time left, and at most connect + read
-    timeout seconds; past it the attempt fails as a read timeout does (NetworkError,
-    ambiguous). An answer over `max_response_bytes` (4 MiB by default) is dropped
-    unread: ResponseTooLargeError, never retried.
+    deadline, the time left and at most connect + read timeout seconds, enforced in every
+    phase (connecting, sending, status line and headers, body: see watchdog.py); past it
+    the attempt fails as a read timeout does (NetworkError, ambiguous). An answer over
+    `max_response_bytes` (4 MiB by default) is dropped unread: ResponseTooLargeError,
+    never retried.
     """
 
     def __init__(self, access_token: str | None = None, *, login_type: str = "instagram",
@@ -89,7 +93,7 @@ class GraphTransport:
         self.oauth_url, self.rupload_url = oauth_url.rstrip("/"), rupload_url.rstrip("/")
         self.graph_version, self.timeout = graph_version, timeout
         self.max_retries = max(1, int(max_retries))
-        self.session = session if session is not None else requests.Session()
+        self.session = session if session is not None else guarded_session()
         self._owns_session = session is None
         self.usage = usage if usage is not None else UsageTracker()
         self.breaker = breaker if breaker is not None else CircuitBreaker()
@@ -243,16 +247,24 @@ class GraphTransport:
             attempt_deadline = min(attempt_deadline, self.deadline)
         self.breaker.before_call(request.host)
         started = time.perf_counter()
-        try:
-            response = self.session.request(
-                request.method, request.url, params=request.params, data=request.data,
-                headers=request.headers, timeout=timeout, stream=True)
-        except requests.RequestException as exc:
-            failure = network_error(exc, request)
-        else:
-            failure = self._read_body(request, response, attempt_deadline)
-            if failure is None:
-                return self._handle(request, attempt, started, response)
+        # The watchdog ends the attempt at its deadline in any phase: connecting, sending,
+        # waiting for the status line and headers (bounded by nothing else), reading the body.
+        with deadline_guard(attempt_deadline - self.clock()) as watch:
+            try:
+                response = self.session.request(
+                    request.method, request.url, params=request.params, data=request.data,
+                    headers=request.headers, timeout=timeout, stream=True)
+            except requests.RequestException as exc:
+                failure = self._cut_short(request, None) if watch.interrupted \
+                    else network_error(exc, request)
+            else:
+                failure = self._read_body(request, response, attempt_deadline)
+                if watch.interrupted and not isinstance(failure, ResponseTooLargeError):
+                    response.close()
+                    failure = self._cut_short(
+                        request, response.status_code if watch.headers_arrived else None)
+        if failure is None:
+            return self._handle(request, attempt, started, response)
         # Raised outside the except block so the original (whose text has the URL) is not
         # chained as __context__.
         self.breaker.record_failure(request.host)
@@ -273,16 +285,23 @@ class GraphTransport:
                 reason="response_too_large",
                 user_message="Instagram sent an answer too large to process.")
         except BodyTimeout:
-            return NetworkError(
-                f"Answer to {where} did not arrive in time (HTTP {response.status_code}, "
-                f"body still arriving)", ambiguous=True, reason="slow_response",
-                user_message="Instagram did not answer in time. Please try again shortly.")
+            return self._cut_short(request, response.status_code)
         except BodyBroken as exc:
             return NetworkError(f"{exc} while reading the answer to {where}", ambiguous=True,
                                 reason="sent_no_response",
                                 user_message="Instagram could not be reached. Please try "
                                              "again shortly.")
         return None
+
+    @staticmethod
+    def _cut_short(request: GraphRequest, status: int | None) -> NetworkError:
+        """The attempt's deadline passed with the answer incomplete: as a read timeout, the
+        request may have been acted on (ambiguous)."""
+        where = f"{request.method} {request.host}{request.endpoint}"
+        state = "status line and headers not yet whole" if status is None \
+            else f"HTTP {status}, body still arriving"
+        return NetworkError(f"Answer to {where} did not arrive in time ({state})",
+                            ambiguous=True, reason="slow_response", user_message=SLOW_ANSWER)
 
     def _handle(self, request: GraphRequest, attempt: int, started: float,
                 response: requests.Response) -> dict[str, Any]:

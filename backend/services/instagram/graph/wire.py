@@ -15,6 +15,7 @@ from .errors import NetworkError
 from .redaction import redact
 from .usage import APP_ACCOUNT, Usage
 
+SLOW_ANSWER = "Instagram did not answer in time. Please try again shortly."
 _ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
 # What an Instagram object id looks like (media, comments): anything else is refused
 # before it reaches Meta.
@@ -142,7 +143,10 @@ def network_error(exc: requests.RequestException, request: GraphRequest) -> Netw
     """A NetworkError for a failed send; its text is redacted and says if Meta may have it."""
     ambiguous = not _nothing_sent(exc)
     detail = redact(str(exc), request.secrets)[:300]
+    slow = isinstance(exc, requests.exceptions.ReadTimeout)
     return NetworkError(
         f"{type(exc).__name__} on {request.method} {request.host}{request.endpoint}: {detail}",
-        ambiguous=ambiguous, reason="sent_no_response" if ambiguous else "not_sent",
-        user_message="Instagram could not be reached. Please try again shortly.")
+        ambiguous=ambiguous,
+        reason="slow_response" if slow else "sent_no_response" if ambiguous else "not_sent",
+        user_message=SLOW_ANSWER if slow else "Instagram could not be reached. Please try "
+                                              "again shortly.")
