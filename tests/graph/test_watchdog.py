@@ -10,7 +10,8 @@ from tenacity import wait_none
 
 from backend.services.instagram import InstagramAPI
 from backend.services.instagram.graph import errors as e
-from backend.services.instagram.graph.watchdog import _Timer, guarded_session
+from backend.services.instagram.graph.watchdog import (
+    ENVIRONMENT_SETTINGS, _Timer, guarded_session)
 
 SLACK = 0.5  # the client's own work, and a loaded test machine
 OK = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
@@ -198,3 +199,13 @@ def test_the_timer_runs_callbacks_in_deadline_order_and_skips_cancelled_ones():
     timer.cancel(cancelled)
     assert timer.pending() == 2
     assert done.wait(5) and ran == ["early", "late"] and timer.pending() == 0
+
+
+@pytest.mark.parametrize("name", ENVIRONMENT_SETTINGS + ("https_proxy", "no_proxy"))
+def test_the_environment_is_read_per_call_only_when_it_says_something(monkeypatch, name):
+    for setting in ENVIRONMENT_SETTINGS:
+        monkeypatch.delenv(setting, raising=False)
+        monkeypatch.delenv(setting.lower(), raising=False)
+    assert guarded_session().trust_env is False  # nothing to read: no lookups per call
+    monkeypatch.setenv(name, "http://proxy.internal:3128")
+    assert guarded_session().trust_env is True  # a proxy or CA bundle is honoured
