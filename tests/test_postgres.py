@@ -12,6 +12,7 @@ from backend.extensions import db
 from backend.models import SNSAccount, utcnow
 from backend.services.instagram.insights.jobs import sync_insights
 from tests.conftest import Live, make_app
+from tests.rows import user_and_account
 
 URL = os.environ.get("DATABASE_URL_TEST")
 pytestmark = [pytest.mark.postgres, pytest.mark.skipif(
@@ -84,17 +85,12 @@ def test_publish_insights_and_sync_on_postgresql(pg_app, fresh_sandbox):
 
 def test_leases_on_postgresql(pg_app):
     """The lease's clock in SQL against stored times, and one winner among racing claimers."""
-    from backend.models import SNSPost, User
+    from backend.models import SNSPost
     from tests.core.test_leases import (check_one_of_many_concurrent_claimers_wins,
                                         check_the_clock_in_sql_compares_with_stored_times)
     app, _live = pg_app
     with app.app_context():
-        user = User(email="leases@b.co", password_hash="x")
-        db.session.add(user)
-        db.session.flush()
-        account = SNSAccount(user_id=user.id, platform_user_id="l1", connected_at=utcnow())
-        db.session.add(account)
-        db.session.flush()
+        user, account = user_and_account("leases@b.co", "l1")
         post = SNSPost(user_id=user.id, account_id=account.id, post_type="feed")
         db.session.add(post)
         db.session.commit()

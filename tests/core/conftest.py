@@ -2,18 +2,14 @@
 import pytest
 
 from backend.extensions import db
-from backend.models import SNSAccount, SNSPost, User, utcnow
+from backend.models import SNSPost
+from tests.rows import user_and_account
 
 
 @pytest.fixture
 def post_ids(app):
     with app.app_context():
-        user = User(email="rows@b.co", password_hash="x")
-        db.session.add(user)
-        db.session.flush()
-        account = SNSAccount(user_id=user.id, platform_user_id="1", connected_at=utcnow())
-        db.session.add(account)
-        db.session.flush()
+        user, account = user_and_account("rows@b.co")
         posts = [SNSPost(user_id=user.id, account_id=account.id, post_type="feed")
                  for _ in range(3)]
         db.session.add_all(posts)

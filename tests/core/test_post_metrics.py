@@ -6,19 +6,16 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from backend.extensions import db
-from backend.models import SNSAccount, SNSPost, User, utcnow
+from backend.models import SNSPost, utcnow
 from backend.services.instagram.core.metrics import observe_finished_post
 from tests.prom import sample
+from tests.rows import user_and_account
 
 
 @pytest.fixture
 def add_post(app):
     with app.app_context():
-        user = User(email="stuck@b.co", password_hash="x")
-        db.session.add(user)
-        db.session.flush()
-        account = SNSAccount(user_id=user.id, platform_user_id="1", connected_at=utcnow())
-        db.session.add(account)
+        user, account = user_and_account("stuck@b.co")
         db.session.commit()
         ids = (user.id, account.id)
 
