@@ -1,6 +1,7 @@
 """Graph calls: URLs, params and headers; token in the header; appsecret_proof; paging."""
 import hashlib
 import hmac
+import io
 import json
 from datetime import datetime, timezone
 
@@ -186,6 +187,17 @@ def test_upload_video_bytes_to_rupload(rsps, fb):
     assert request.headers["offset"] == "0" and request.headers["file_size"] == "7"
     assert request.body == b"\x00\x01video"
     assert TOKEN not in request.url
+
+
+def test_a_large_upload_has_time_to_be_sent(rsps, fb):
+    # The attempt, sending included, ends at connect + read (graph/watchdog.py): a second a
+    # MB is added, so 100 MB over a slow link is not cut at the read timeout.
+    rsps.add(responses.POST, f"https://rupload.facebook.com/ig-api-upload/{V}/c9",
+             json={"success": True, "message": "Upload successful."})
+    fb.upload_video_bytes("c9", io.BytesIO(b"x"), size=100_000_000, offset=20_000_000)
+    connect, read = rsps.calls[0].request.req_kwargs["timeout"]
+    default_connect, default_read = fb.timeout
+    assert (connect, read) == (default_connect, default_read + 80)
 
 
 def test_upload_video_url_and_rupload_failure_shape(rsps, fb):

@@ -209,3 +209,12 @@ def test_the_environment_is_read_per_call_only_when_it_says_something(monkeypatc
     assert guarded_session().trust_env is False  # nothing to read: no lookups per call
     monkeypatch.setenv(name, "http://proxy.internal:3128")
     assert guarded_session().trust_env is True  # a proxy or CA bundle is honoured
+
+
+def test_a_guard_inside_another_keeps_the_outer_deadline():
+    from backend.services.instagram.graph.watchdog import deadline_guard
+    with deadline_guard(0.2) as outer:
+        with deadline_guard(30) as inner:
+            assert inner.deadline == outer.deadline  # the sooner one holds
+        with deadline_guard(0.05) as sooner:
+            assert sooner.deadline < outer.deadline

@@ -71,7 +71,10 @@ def _read_chunks(response: requests.Response, deadline: float, max_bytes: int,
     try:
         return _read_all(raw, deadline, max_bytes, clock)
     finally:
-        if sock is not None:  # a pooled connection keeps its configured timeout
+        # Restored while this answer still holds the connection. Once urllib3 has put it
+        # back in the pool (at the end of the body) another call may have taken it, and
+        # urllib3 sets the socket's timeout itself before each send and each read.
+        if sock is not None and getattr(raw, "connection", None) is not None:
             try:
                 sock.settimeout(configured)
             except OSError:

@@ -201,11 +201,18 @@ class PublishingMixin:
 
         `size` is the whole file's size (required for file objects). Returns rupload's
         {"success": true, "message": ...}. Not retried: resume with `offset` instead.
+        `timeout` (connect, read) bounds the whole attempt, sending included
+        (graph/watchdog.py); without it, the client's read timeout plus a second per MB
+        left to send (a link of 1 MB/s), so a large file over a slow link is not cut short.
         """
         if size is None:
             if not isinstance(data, (bytes, bytearray)):
                 raise ValueError("size is required when uploading from a file object")
             size = len(data)
+        if timeout is None:
+            connect, read = self.timeout if isinstance(self.timeout, tuple) \
+                else (self.timeout, self.timeout)
+            timeout = (connect, read + max(0, size - offset) / 1_000_000)
         return self._upload(container_id, {"offset": str(offset), "file_size": str(size)},
                             data, timeout)
 

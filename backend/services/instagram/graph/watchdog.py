@@ -41,9 +41,10 @@ _local = threading.local()
 class Watch:
     """One attempt's guard: whether its deadline passed, and the connection it is using."""
 
-    __slots__ = ("active", "fired", "interrupted", "headers_arrived", "conn")
+    __slots__ = ("active", "fired", "interrupted", "headers_arrived", "conn", "deadline")
 
-    def __init__(self) -> None:
+    def __init__(self, deadline: float = float("inf")) -> None:
+        self.deadline = deadline  # time.monotonic() at which it fires
         self.active, self.fired, self.interrupted = True, False, False
         # The status line and headers arrived whole, before any interruption.
         self.headers_arrived = False
@@ -71,10 +72,14 @@ def deadline_guard(seconds: float) -> Iterator[Watch]:
     """Within the block, the calling thread's HTTP attempt (through a DeadlineAdapter) ends
     `seconds` from now: its connection is shut down. The Watch says afterwards whether that
     happened (`interrupted`): then whatever the attempt read is not the whole answer."""
-    watch = Watch()
     previous = getattr(_local, "watch", None)
+    deadline = time.monotonic() + seconds
+    if previous is not None and previous.active:
+        # Nested: the connection is the inner guard's, so it keeps the outer deadline too.
+        deadline = min(deadline, previous.deadline)
+    watch = Watch(deadline)
     _local.watch = watch
-    entry = TIMER.call_at(time.monotonic() + seconds, watch._fire)
+    entry = TIMER.call_at(deadline, watch._fire)
     try:
         yield watch
     finally:
