@@ -3,7 +3,7 @@
 The plan assumes one Instagram account per user; a user with several passes `account_id`,
 in the query string (any request) or in the body (POSTs), as they like.
 """
-from backend.errors import APIError
+from backend.errors import APIError, invalid_field
 from backend.services.instagram.accounts import connected
 
 CONNECT_PATH = "POST /api/v1/auth/instagram/connect"
@@ -28,11 +28,8 @@ def choose(user_id, account_id=None, *, required=True):
     listed = ", ".join(f"{a.id} (@{a.username})" for a in accounts)
     message = (f"You have {len(accounts)} connected Instagram accounts; pass account_id to "
                f"choose one: {listed}.")
-    raise APIError(message, code="validation_error", status=422, details={
-        "errors": [{"field": "account_id", "code": "account_choice_required",
-                    "message": message}],
-        "accounts": [{"id": a.id, "username": a.username, "status": a.status}
-                     for a in accounts]})
+    raise invalid_field("account_id", "account_choice_required", message, accounts=[
+        {"id": a.id, "username": a.username, "status": a.status} for a in accounts])
 
 
 def given(body_id, query_id):
@@ -41,6 +38,5 @@ def given(body_id, query_id):
     if body_id is not None and query_id is not None and body_id != query_id:
         message = (f"account_id is given twice with different values ({query_id} in the "
                    f"query string, {body_id} in the body); give it once.")
-        raise APIError(message, code="validation_error", status=422, details={
-            "errors": [{"field": "account_id", "code": "repeated_field", "message": message}]})
+        raise invalid_field("account_id", "repeated_field", message)
     return body_id if body_id is not None else query_id

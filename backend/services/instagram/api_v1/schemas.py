@@ -1,11 +1,11 @@
 """Request and response schemas of the Sprint 2 API (most are the integration's own)."""
-import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from backend.services.instagram.accounts.schemas import AccountOut, StatusOut
 from backend.services.instagram.core.registry import RowId
+from backend.services.instagram.graph.captions import hashtag_list
 from backend.services.instagram.preflight import rules
 from backend.services.instagram.publishing.schemas import (SLACK, AltText, Caption, Name,
                                                            PreviewRequest, Url)
@@ -21,8 +21,7 @@ def _tag_list(value):
         value = [value]
     if isinstance(value, list):
         return [tag for item in value
-                for tag in (re.split(r"[\s,]+", item) if isinstance(item, str) else [item])
-                if tag != ""]
+                for tag in (hashtag_list(item) if isinstance(item, str) else [item])]
     return value
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 
-from backend.errors import APIError
+from backend.errors import invalid_field
 from backend.extensions import db
 from backend.models import SNSAccount, utcnow
 from backend.services.instagram.accounts import connected
@@ -182,10 +182,8 @@ def decode_cursor(cursor):
         # no UTC equivalent is refused now (OverflowError), not by the database driver.
         return moment.astimezone(timezone.utc), row_id
     except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
-        raise APIError("The cursor `before` is not one this platform gave.",
-                       code="validation_error", status=422,
-                       details={"errors": [{"field": "before", "code": "invalid_cursor",
-                                            "message": "unknown cursor"}]}) from None
+        raise invalid_field("before", "invalid_cursor",
+                            "The cursor `before` is not one this platform gave.") from None
 
 
 def serialize(row):

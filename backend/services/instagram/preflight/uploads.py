@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import io
 import math
 import os
@@ -94,8 +93,10 @@ def _give_memory_back() -> None:
 
 
 def _malloc_trim():
+    # The process's own symbols (libc among them): no library search, which would run
+    # ldconfig in a subprocess at import.
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to call
         return None
 
