@@ -6,4 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m tests.fuzz.fuzz_api --max-time "${FUZZ_SECONDS:-120}" --max-examples 40 \
-  2> >(grep -v -E ' (INFO|DEBUG) ' >&2)
+  2> >(grep -v -E ' (INFO|DEBUG) |"level": "(INFO|DEBUG)"' >&2)
