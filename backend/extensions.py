@@ -11,6 +11,8 @@ from sqlalchemy.engine import Engine
 
 from backend.identity import optional_identity
 from backend.scheduler import Scheduler
+# memory:// swept once a second, not every 10 ms (registered before any limiter is set up).
+from backend.services.instagram.core import memory_storage  # noqa: F401
 
 # Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
 NAMING_CONVENTION = {

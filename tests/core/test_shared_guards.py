@@ -10,6 +10,7 @@ import pytest
 from limits.storage import RedisStorage
 
 from backend.extensions import db, limiter
+from backend.services.instagram.core.limits import limiter as integration_limiter
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph.breaker import OPEN
 from backend.services.instagram.graph.shared_state import LocalStore, RedisStore
@@ -68,7 +69,11 @@ def test_without_redis_each_process_keeps_its_own(app):
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
 
 
-def test_a_redis_outage_degrades_and_says_so(tmp_path, fresh_sandbox, caplog, auth_headers):
+def test_a_redis_outage_degrades_and_says_so(tmp_path, fresh_sandbox, caplog, auth_headers,
+                                             monkeypatch):
+    # The integration's limiter lives as long as the process: an outage an earlier test
+    # caused (test_redis_outage.py) left it on its fallback, and it says so only once.
+    monkeypatch.setattr(integration_limiter, "_storage_dead", False)
     # Nothing listens on port 1: every Redis call fails at once.
     app = make_app(tmp_path, fresh_sandbox.url, REDIS_URL="redis://127.0.0.1:1/0",
                    INSTAGRAM_RATE_LIMIT="3/minute")

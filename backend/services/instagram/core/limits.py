@@ -16,6 +16,7 @@ from flask_limiter import Limiter
 
 from backend.errors import retry_after_only_when_meaningful
 from backend.extensions import user_or_ip_key
+from backend.services.instagram.core import memory_storage  # noqa: F401  (memory://)
 from backend.services.instagram.core.blueprint import instagram_bp
 from backend.services.instagram.core.runtime import runtime
 
