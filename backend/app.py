@@ -92,6 +92,10 @@ def _default_database(app):
     # text, even when a deployment gives engine options of its own.
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     options.setdefault("hide_parameters", True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file has no server connection to lose: a ping per checkout (pool_pre_ping, for
+        # PostgreSQL restarts) would be one more query per request for nothing.
+        options["pool_pre_ping"] = False
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 

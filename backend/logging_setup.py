@@ -9,7 +9,8 @@ from pythonjsonlogger.json import JsonFormatter
 from backend.config import log_format, log_level
 # The integration's client owns the one redaction (it runs without the platform too).
 from backend.services.instagram.graph.redaction import (RedactingFormatter,
-                                                        install_record_redaction, redact)
+                                                        install_record_redaction,
+                                                        may_hold_secret, redact)
 
 
 class RequestContextFilter(logging.Filter):
@@ -33,13 +34,24 @@ class RedactingJsonFormatter(JsonFormatter):
     User-Agent could then break the line or add keys to it."""
 
     def process_log_record(self, log_record):
-        return {key: _scrubbed(value)
-                for key, value in super().process_log_record(log_record).items()}
+        log_record = super().process_log_record(log_record)
+        # Most lines hold flat values and nothing to hide: one test over all their text
+        # (a line each) says so, instead of one scrub per value.
+        values = log_record.values()
+        if all(isinstance(value, _FLAT) for value in values):
+            text = "\n".join(value for value in values if isinstance(value, str))
+            if "\x1b" not in text and not may_hold_secret(text):
+                return log_record
+        return {key: _scrubbed(value) for key, value in log_record.items()}
 
     def formatTime(self, record, datefmt=None):
         """ISO 8601 in UTC with milliseconds: 2026-11-30T16:54:15.449Z."""
         moment = datetime.fromtimestamp(record.created, timezone.utc)
         return f"{moment:%Y-%m-%dT%H:%M:%S}.{int(record.msecs):03d}Z"
+
+
+# Values a line holds as they are: text is scrubbed, numbers and the rest are not text.
+_FLAT = (str, int, float, type(None))
 
 
 def _scrubbed(value):

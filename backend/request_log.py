@@ -30,23 +30,26 @@ def _start():
 
 
 def _finish(response):
-    started = g.pop("request_started", None)
+    # Every request pays for this: the request and g are read once each, not through their
+    # proxies at every use.
+    here, req = g._get_current_object(), request._get_current_object()
+    started = here.pop("request_started", None)
     if started is None:  # a request that failed before _start (not expected) is left alone
         return response
     duration = time.perf_counter() - started
-    route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
-    method = request.method if request.method in METHODS else "other"
+    rule, method, status = req.url_rule, req.method, response.status_code
+    route = rule.rule if rule is not None else UNMATCHED
+    label = method if method in METHODS else "other"
     metrics = host_metrics()
-    metrics.requests.labels(method, route, str(response.status_code)).inc()
-    metrics.request_seconds.labels(method, route).observe(duration)
-    response.headers[HEADER] = g.request_id
-    user_id = cached_user_id()
+    metrics.requests.labels(label, route, str(status)).inc()
+    metrics.request_seconds.labels(label, route).observe(duration)
+    response.headers[HEADER] = here.request_id
+    path = req.path
     log.log(logging.DEBUG if route in _QUIET_ROUTES else logging.INFO,
-            "%s %s %s in %.1f ms", request.method, request.path, response.status_code,
-            duration * 1000, extra={
-                "method": request.method, "route": route, "path": request.path,
-                "status": response.status_code, "duration_ms": round(duration * 1000, 2),
-                "user_id": user_id, "remote_addr": request.remote_addr})
+            "%s %s %s in %.1f ms", method, path, status, duration * 1000, extra={
+                "method": method, "route": route, "path": path, "status": status,
+                "duration_ms": round(duration * 1000, 2), "user_id": cached_user_id(),
+                "remote_addr": req.remote_addr, "request_id": here.request_id})
     return response
 
 

@@ -47,20 +47,24 @@ def bare_app(database_uri, secret):
     return app
 
 
-def timed_pair(first, second, count, rounds=5):
+def timed_pair(first, second, count, rounds=20):
     """Per-call seconds of two calls, measured in alternating rounds (the machine's other
-    load hits both alike); the median round of each."""
+    load hits both alike): the median round of each, and the median of the rounds' ratios
+    (each first round over the second round next to it: a busy moment slows both)."""
     for _ in range(min(200, count)):  # warm-up: imports, caches, connection pools
         first()
         second()
     results = ([], [])
+    per_round = max(1, count // rounds)
     for _ in range(rounds):
         for call, out in ((first, results[0]), (second, results[1])):
             started = time.perf_counter()
-            for _ in range(max(1, count // rounds)):
+            for _ in range(per_round):
                 call()
-            out.append((time.perf_counter() - started) / max(1, count // rounds))
-    return statistics.median(results[0]), statistics.median(results[1])
+            out.append((time.perf_counter() - started) / per_round)
+    ratios = [a / b for a, b in zip(*results)]
+    return statistics.median(results[0]), statistics.median(results[1]), \
+        statistics.median(ratios)
 
 
 def serve(app):
@@ -92,26 +96,26 @@ def main():
 
         rows = []
         n = args.requests
-        p_in, b_in = timed_pair(
+        p_in, b_in, r_in = timed_pair(
             lambda: client.get("/api/sns/instagram/accounts", headers=headers),
             lambda: bare_client.get("/accounts", headers=headers), n)
-        rows.append(("in-process (test client)", p_in, b_in))
+        rows.append(("in-process (test client)", p_in, b_in, r_in))
         p_server, p_url = serve(platform)
         b_server, b_url = serve(bare)
         with requests.Session() as http:
-            p_http, b_http = timed_pair(
+            p_http, b_http, r_http = timed_pair(
                 lambda: http.get(f"{p_url}/api/sns/instagram/accounts", headers=headers),
                 lambda: http.get(f"{b_url}/accounts", headers=headers), n // 2)
-        rows.append(("over HTTP (werkzeug, keep-alive)", p_http, b_http))
+        rows.append(("over HTTP (werkzeug, keep-alive)", p_http, b_http, r_http))
         p_server.shutdown()
         b_server.shutdown()
         with platform.app_context():
             db.engine.dispose()
     sandbox.shutdown()
     print(f"endpoint overhead, {n} requests each (goal: platform <= 1.2x bare)")
-    print(f"{'':36} {'platform':>12} {'bare Flask':>12} {'ratio':>7}")
-    for name, p, b in rows:
-        print(f"{name:36} {p * 1e6:10.0f}us {b * 1e6:10.0f}us {p / b:6.2f}x")
+    print(f"{'':36} {'platform':>12} {'bare Flask':>12} {'ratio':>7}  (median of rounds)")
+    for name, p, b, ratio in rows:
+        print(f"{name:36} {p * 1e6:10.0f}us {b * 1e6:10.0f}us {ratio:6.2f}x")
 
 
 if __name__ == "__main__":

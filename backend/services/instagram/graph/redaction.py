@@ -43,9 +43,10 @@ _WORDS = ("token", "secret", "proof", "password", "authorization", "bearer", "oa
 _URL_KEYS = tuple(f"{key}=" for key in _URL_SECRETS)
 
 
-def _maybe_secret(text: str) -> bool:
+def may_hold_secret(text: str) -> bool:
     """False only for text none of the patterns can match; a few substring tests, about ten
-    times faster than the patterns, and most log lines hold nothing to hide."""
+    times faster than the patterns, and most log lines hold nothing to hide. Texts joined by
+    a line break answer as any of them would (a match in one is a match in the whole)."""
     if not text.isascii():
         # Beyond ASCII, case-blind matching has more equivalences than lower() (the long s
         # matches s, the Kelvin sign k, the dotless i i): the patterns judge such text.
@@ -73,7 +74,7 @@ def redact(text: Any, secrets: Iterable[str | None] = ()) -> str:
         out = out.replace(secret, REDACTED)
     # Most lines hold nothing any pattern below could match: one search says so (a log line
     # is scrubbed twice, as a record and as a formatted line, so this is most of its cost).
-    return scrub(out) if _maybe_secret(out) else out
+    return scrub(out) if may_hold_secret(out) else out
 
 
 def scrub(out: str) -> str:
