@@ -20,6 +20,7 @@ from backend.extensions import db
 from backend.models import SNSAccount, utcnow
 from backend.services.instagram.accounts.crypto import TokenKeyError
 from backend.services.instagram.core import signals
+from backend.services.instagram.core.leases import one_statement
 from backend.services.instagram.core.clients import error_record, make_client
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
@@ -70,24 +71,38 @@ def seal(token):
     return runtime().cipher.encrypt(token)
 
 
-def _write(account, version, values, what):
-    """UPDATE the account when its token is still at `version`; True when written."""
+def _write(account, version, values, what, lease=None):
+    """UPDATE the account when its token is still at `version`; True when written.
+
+    Without `lease`, in the session, which it commits. With the account's lease (whose work
+    this write ends), the UPDATE also releases it and runs alone on a connection of its own,
+    committed at once: one statement in all, and the session is left as it is.
+    """
     table = SNSAccount.__table__
     stmt = update(table).where(table.c.id == account.id)
     if version is not None:
         stmt = stmt.where(table.c.token_version == version)
-    result = db.session.execute(stmt.values(**values).execution_options(
-        synchronize_session=False))
-    db.session.commit()  # also expires the loaded account, so its next read is fresh
+    if lease is None:
+        result = db.session.execute(stmt.values(**values).execution_options(
+            synchronize_session=False))
+        db.session.commit()  # also expires the loaded account, so its next read is fresh
+    else:
+        with one_statement() as connection:
+            result = connection.execute(stmt.values(**values, **lease.release_values()))
+        if account in db.session:
+            db.session.expire(account)  # its next read is fresh, as after a commit
     if result.rowcount != 1:
         log.info("token store: %s of account %s skipped: its token changed since version %s",
                  what, account.id, version)
         return False
+    if lease is not None:
+        lease.released()
     return True
 
 
-def save_refreshed(held, account, token, expires_in):
-    """Store a refreshed token, only if the account still holds the one refreshed."""
+def save_refreshed(held, account, token, expires_in, lease=None):
+    """Store a refreshed token, only if the account still holds the one refreshed; True
+    when stored. With the account's lease, the same UPDATE releases it (see _write)."""
     now = utcnow()
     values = {"access_token_encrypted": seal(token),
               "token_version": SNSAccount.__table__.c.token_version + 1,
@@ -95,7 +110,7 @@ def save_refreshed(held, account, token, expires_in):
               "last_error": None}
     if expires_in:
         values["token_expires_at"] = now + timedelta(seconds=int(expires_in))
-    return _write(account, held.version, values, "refresh")
+    return _write(account, held.version, values, "refresh", lease)
 
 
 def connect(account, token, expires_in, **fields):
