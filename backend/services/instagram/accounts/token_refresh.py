@@ -85,8 +85,8 @@ def _refresh(account, lease=None):
                              "token was being refreshed; the newer state was kept.",
                              code="token_changed")
     metrics.token_refresh.labels("refreshed").inc()
-    log.info("refreshed token of account %s (valid for %s s more)", account_id,
-             fresh.get("expires_in"))
+    log.debug("refreshed token of account %s (valid for %s s more)", account_id,
+              fresh.get("expires_in"))
 
 
 def _end_read_transaction():
