@@ -12,8 +12,9 @@ import logging
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
-from sqlalchemy import case, func, literal, null, or_, text, update
+from sqlalchemy import bindparam, case, func, literal, null, or_, text, update
 
 from backend.extensions import db
 
@@ -93,13 +94,10 @@ class Lease:
     def renew(self):
         """Extend the lease by its length from now; raises LeaseLost when it is no longer ours
         (expired, even if nobody took it since: the holder cannot know what happened)."""
-        table = self.model.__table__
         started = time.monotonic()
-        row = _set_lease(table, self.row_id, self.seconds, self.owner,
-                         lambda now: (table.c.lease_owner == self.owner)
-                         & (table.c.lease_until > now))
+        row = _set_lease(self.model.__table__, self.row_id, self.seconds, self.owner, "renew")
         if row is None:
-            raise LeaseLost(f"lease on {table.name} {self.row_id} was lost")
+            raise LeaseLost(f"lease on {self.model.__tablename__} {self.row_id} was lost")
         self.until = row["lease_until"]
         self._expires = started + self.seconds
 
@@ -120,20 +118,9 @@ class Lease:
                          .values(lease_owner=None, lease_until=None,
                                  updated_at=table.c.updated_at))
 
-    def release_values(self):
-        """Column values (SQL expressions) that free the row if this lease still holds it and,
-        the work on it being done, reset its count of consecutive failures: for a caller
-        ending its work with one UPDATE of the row, so the release costs no statement of its
-        own. Call `released()` when that UPDATE changed the row; else release as usual."""
-        c = self.model.__table__.c
-        ours = c.lease_owner == self.owner
-        return {"lease_owner": case((ours, null()), else_=c.lease_owner),
-                "lease_until": case((ours, null()), else_=c.lease_until),
-                "job_failures": case((ours, 0), else_=c.job_failures)}
-
     def released(self):
-        """An UPDATE with `release_values` changed the row: release and clear_failures have
-        nothing left to do."""
+        """An UPDATE with `release_values` for this owner changed the row: release and
+        clear_failures have nothing left to do."""
         self._released = True
 
     def record_failure(self):
@@ -169,11 +156,8 @@ def claim(model, row_id, seconds, *, read_row=False):
     column of the row, as `lease.row` ({column name: value}): no read of its own needed.
     """
     owner = uuid.uuid4().hex
-    table = model.__table__
     started = time.monotonic()
-    row = _set_lease(table, row_id, seconds, owner,
-                     lambda now: or_(table.c.lease_until.is_(None), table.c.lease_until < now),
-                     returning=list(table.c) if read_row else None)
+    row = _set_lease(model.__table__, row_id, seconds, owner, "claim", read_row)
     if row is None:
         return None
     lease = Lease(model, row_id, owner, seconds, row["lease_until"],
@@ -182,17 +166,47 @@ def claim(model, row_id, seconds, *, read_row=False):
     return lease
 
 
-def _set_lease(table, row_id, seconds, owner, condition, returning=None):
-    """One conditional UPDATE, on a connection of its own and the database's clock, setting
-    the row's lease to `owner` until now + `seconds` where `condition(now)` holds; a mapping
-    of the `returning` columns (default: just lease_until, which they must include), or
-    None when the row did not qualify."""
+def release_values(table, owner):
+    """Column values (SQL expressions) that free the row if the lease of `owner` (a value or
+    a bindparam) still holds it and, the work on it being done, reset its count of
+    consecutive failures: for a caller ending its work with one UPDATE of the row, so the
+    release costs no statement of its own. Call the Lease's `released()` when that UPDATE
+    changed the row; else release it as usual. A NULL owner matches no lease."""
+    c = table.c
+    ours = c.lease_owner == owner
+    return {"lease_owner": case((ours, null()), else_=c.lease_owner),
+            "lease_until": case((ours, null()), else_=c.lease_until),
+            "job_failures": case((ours, 0), else_=c.job_failures)}
+
+
+def _set_lease(table, row_id, seconds, owner, kind, read_row=False):
+    """One conditional UPDATE (see _lease_statement), on a connection of its own and the
+    database's clock, setting the row's lease to `owner` until now + `seconds`; a mapping of
+    the row's new lease_until (every column with `read_row`), or None when the row did not
+    qualify."""
     with one_statement() as conn:
-        now, until = (_clock(conn.dialect.name), _clock(conn.dialect.name, seconds))
-        if now is None:  # another database: read its clock first
+        dialect = conn.dialect.name
+        params = {"row_id": row_id, "owner": owner}
+        if dialect not in NOW_SQL:  # no clock expression for this database: read it first
             now = db_now(conn)
-            until = now + timedelta(seconds=seconds)
-        return conn.execute(
-            update(table).where(table.c.id == row_id).where(condition(now))
-            .values(lease_owner=owner, lease_until=until, updated_at=table.c.updated_at)
-            .returning(*(returning or [table.c.lease_until]))).mappings().first()
+            params.update(now=now, until=now + timedelta(seconds=seconds))
+        return conn.execute(_lease_statement(table, dialect, seconds, kind, read_row),
+                            params).mappings().first()
+
+
+@lru_cache(maxsize=None)
+def _lease_statement(table, dialect, seconds, kind, read_row):
+    """The UPDATE setting a lease, built once per table, database, length and kind (building
+    and keying a statement took more CPU than running it): a "claim" takes a free or
+    expired row, a "renew" one the owner holds unexpired. Executions bind row_id and owner,
+    and on a database without a clock expression (_clock) now and until too."""
+    c = table.c
+    now, until = _clock(dialect), _clock(dialect, seconds)
+    if now is None:
+        now, until = (bindparam(name, type_=c.lease_until.type) for name in ("now", "until"))
+    owner = bindparam("owner", type_=c.lease_owner.type)
+    condition = ((c.lease_owner == owner) & (c.lease_until > now) if kind == "renew"
+                 else or_(c.lease_until.is_(None), c.lease_until < now))
+    return (update(table).where(c.id == bindparam("row_id")).where(condition)
+            .values(lease_owner=owner, lease_until=until, updated_at=c.updated_at)
+            .returning(*(c if read_row else [c.lease_until])))
