@@ -24,6 +24,13 @@ SETTINGS_ERRORS = (SettingsError, InstagramSettingsError, TokenKeyError)
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 
+# Connections a process keeps open to a database server between uses (SQLAlchemy's default
+# is 5): as many as the token refresh job has threads (INSTAGRAM_REFRESH_CONCURRENCY, 16).
+# Beyond the kept ones a connection is closed when given back and opened again when next
+# needed, a new server process and an authentication each time on PostgreSQL: with 5, the
+# job opened one connection every ten tokens. Connections are still opened only on demand.
+SERVER_POOL_SIZE = 16
+
 
 def create_app(config=None):
     """Build the platform. `config` overrides settings from the environment (tests use it)."""
@@ -96,6 +103,8 @@ def _default_database(app):
         # A file has no server connection to lose: a ping per checkout (pool_pre_ping, for
         # PostgreSQL restarts) would be one more query per request for nothing.
         options["pool_pre_ping"] = False
+    else:
+        options.setdefault("pool_size", SERVER_POOL_SIZE)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from sqlalchemy import create_engine, text
 
-from backend.app import upgrade_database
+from backend.app import SERVER_POOL_SIZE, upgrade_database
 from backend.extensions import db
 from backend.models import SNSAccount, utcnow
 from backend.services.instagram.insights.jobs import sync_insights
@@ -58,6 +58,7 @@ def test_migrations_and_connect_on_postgresql(pg_app):
     with app.app_context():
         rows = db.session.execute(db.select(SNSAccount)).scalars().all()
         assert len(rows) == 1 and rows[0].connected_at.tzinfo is not None
+        assert db.engine.pool.size() == SERVER_POOL_SIZE  # one per refresh thread, kept
 
 
 def test_publish_insights_and_sync_on_postgresql(pg_app, fresh_sandbox):
@@ -86,8 +87,10 @@ def test_publish_insights_and_sync_on_postgresql(pg_app, fresh_sandbox):
 def test_leases_on_postgresql(pg_app):
     """The lease's clock in SQL against stored times, and one winner among racing claimers."""
     from backend.models import SNSPost
-    from tests.core.test_leases import (check_one_of_many_concurrent_claimers_wins,
-                                        check_the_clock_in_sql_compares_with_stored_times)
+    from tests.core.test_leases import (
+        check_one_of_many_concurrent_claimers_wins,
+        check_the_clock_in_sql_compares_with_stored_times,
+        check_the_write_ending_the_work_releases_only_its_own_lease)
     app, _live = pg_app
     with app.app_context():
         user, account = user_and_account("leases@b.co", "l1")
@@ -95,4 +98,5 @@ def test_leases_on_postgresql(pg_app):
         db.session.add(post)
         db.session.commit()
         check_the_clock_in_sql_compares_with_stored_times(post.id)
+        check_the_write_ending_the_work_releases_only_its_own_lease(post.id)
     check_one_of_many_concurrent_claimers_wins(app, post.id)

@@ -8,13 +8,16 @@ from cryptography.fernet import Fernet
 
 from backend.extensions import db
 from backend.models import SNSAccount, SNSPost, utcnow
+from backend.services.instagram.accounts import token_store
 from backend.services.instagram.accounts.crypto import TokenCipher
 from backend.services.instagram.accounts.token_refresh import refresh_due_tokens
+from backend.services.instagram.core.leases import claim
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
 from backend.services.instagram.graph.client import InstagramAPI
 from backend.services.instagram.insights.jobs import sync_insights
 from backend.services.instagram.publishing.jobs import process_due_posts
+from tests.rows import user_and_account
 
 pytestmark = pytest.mark.e2e
 DAY = timedelta(hours=25)
@@ -196,3 +199,22 @@ def test_key_rotation_reports_tokens_it_cannot_read_and_goes_on(app, two_account
     assert "re-encrypted 1 token(s)" in result.output
     assert "1 token(s) not re-encrypted" in result.output
     assert _token(app, good["id"]).startswith("IG")
+
+
+def test_a_refresh_stored_under_the_lease_frees_it_and_a_stale_one_changes_nothing(app):
+    with app.app_context():
+        _, account = user_and_account("lease@example.com")
+        token_store.connect(account, "IGold", 3600)
+        db.session.commit()
+        lease = claim(SNSAccount, account.id, 60)
+        held = token_store.load(account)
+        assert token_store.save_refreshed(held, account, "IGnew", None, lease)
+        assert (account.lease_owner, account.token_version) == (None, held.version + 1)
+        assert token_store.load(account).value == "IGnew" and account.token_expires_at
+        stale = claim(SNSAccount, account.id, 60)
+        assert not token_store.save_refreshed(held, account, "IGstale", 60, stale)
+        assert account.lease_owner == stale.owner  # not released by a write that did nothing
+        assert token_store.load(account).value == "IGnew"
+        stale.release()
+        db.session.expire(account)
+        assert account.lease_owner is None

@@ -92,7 +92,8 @@ def seed_accounts(app, tokens):
 
 class RoundTrips:
     """Counts what a run asks of the database: statements, transactions ended, connections
-    checked out of the pool (each a round trip; with pool_pre_ping a checkout pings)."""
+    checked out of the pool (each a round trip; with pool_pre_ping a checkout pings) and
+    connections opened (a pool too small for the threads closes and opens them again)."""
 
     def __init__(self, engine):
         self.counts = Counter()
@@ -100,13 +101,14 @@ class RoundTrips:
         event.listen(engine, "commit", lambda *_: self.counts.update(["commit"]))
         event.listen(engine, "rollback", lambda *_: self.counts.update(["rollback"]))
         event.listen(engine.pool, "checkout", lambda *_: self.counts.update(["checkout"]))
+        event.listen(engine.pool, "connect", lambda *_: self.counts.update(["connect"]))
 
     def statement(self, _conn, _cursor, statement, *_):
         self.counts[statement.split(None, 1)[0].upper()] += 1
 
     def report(self, tokens):
         return ", ".join(f"{self.counts[k] / tokens:.1f} {k}" for k in
-                         ("SELECT", "UPDATE", "commit", "rollback", "checkout"))
+                         ("SELECT", "UPDATE", "commit", "rollback", "checkout", "connect"))
 
 
 def refresh_calls(url, big):

@@ -8,7 +8,8 @@ from sqlalchemy import update
 
 from backend.extensions import db
 from backend.models import SNSPost, utcnow
-from backend.services.instagram.core.leases import LeaseLost, claim, db_now
+from backend.services.instagram.core.leases import (LeaseLost, claim, db_now, one_statement,
+                                                    release_values)
 
 
 def _expire(row_id):
@@ -159,3 +160,49 @@ def test_one_of_many_concurrent_claimers_wins(app, post_id):
         check_one_of_many_concurrent_claimers_wins(app, post_id)
         with app.app_context():
             _held_until(post_id, -timedelta(seconds=1))
+
+
+def test_a_claim_can_return_the_row_it_took(app, post_id):
+    with app.app_context():
+        lease = claim(SNSPost, post_id, 60, read_row=True)
+        row = db.session.get(SNSPost, post_id)
+        assert lease.row["id"] == post_id and lease.row["post_type"] == row.post_type
+        assert lease.row["lease_owner"] == lease.owner == row.lease_owner
+        assert lease.row["lease_until"] == lease.until == row.lease_until
+        lease.release()
+
+
+def _finish(post_id, lease):
+    """The UPDATE that ends a row's work, releasing the lease as it goes."""
+    table = SNSPost.__table__
+    with one_statement() as conn:
+        conn.execute(update(table).where(table.c.id == post_id)
+                     .values(caption="done", **release_values(table, lease.owner)))
+
+
+def check_the_write_ending_the_work_releases_only_its_own_lease(post_id):
+    """In an app context (tests/test_postgres.py runs it on PostgreSQL too)."""
+    lease = claim(SNSPost, post_id, 60, read_row=True)
+    assert lease.row["id"] == post_id and lease.row["lease_owner"] == lease.owner
+    lease.record_failure()
+    _finish(post_id, lease)
+    lease.released()
+    lease.release()  # nothing left to do
+    db.session.expire_all()
+    row = db.session.get(SNSPost, post_id)
+    assert (row.caption, row.lease_owner, row.lease_until, row.job_failures) == (
+        "done", None, None, 0)
+    old = claim(SNSPost, post_id, 60)
+    _expire(post_id)
+    new = claim(SNSPost, post_id, 60)
+    new.record_failure()
+    _finish(post_id, old)  # written, but the lease and the failures are the new holder's
+    db.session.expire_all()
+    row = db.session.get(SNSPost, post_id)
+    assert (row.lease_owner, row.job_failures) == (new.owner, 1)
+    new.release()
+
+
+def test_the_write_ending_the_work_releases_only_its_own_lease(app, post_id):
+    with app.app_context():
+        check_the_write_ending_the_work_releases_only_its_own_lease(post_id)

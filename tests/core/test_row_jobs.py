@@ -1,6 +1,7 @@
 """The one failure policy of jobs on leased rows: skip held rows, stop a failing row in time."""
 import logging
 
+from sqlalchemy import event
 
 from backend.extensions import db
 from backend.models import SNSPost
@@ -77,3 +78,33 @@ def test_before_each_can_stop_the_batch(app, post_ids):
             "test_job", SNSPost, post_ids, lambda post, lease: seen.append(post.id) or "ok",
             give_up=None, before_each=lambda row_id: "over_budget" if seen else None)
         assert outcomes == {"ok": 1, "over_budget": 2}
+
+
+def test_work_gets_the_row_from_its_claim_without_a_read_of_its_own(app, post_ids):
+    statements, seen = [], []
+
+    def count(_conn, _cursor, statement, *_):
+        statements.append(statement.split(None, 1)[0].upper())
+
+    def work(post, lease):
+        seen.append((post.id, post.lease_owner == lease.owner, post in db.session))
+        return "ok"
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            outcomes = work_on_rows("test_job", SNSPost, post_ids, work, give_up=print)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert outcomes == {"ok": len(post_ids)}
+    assert seen == [(i, True, True) for i in post_ids]
+    assert statements == ["UPDATE", "UPDATE"] * len(post_ids)  # claim, release
+
+
+def test_a_row_the_session_already_holds_is_the_object_work_gets(app, post_ids):
+    with app.app_context():
+        post = db.session.get(SNSPost, post_ids[0])
+        got = []
+        work_on_rows("test_job", SNSPost, post_ids[:1], lambda row, _: got.append(row),
+                     give_up=print)
+        assert got[0] is post

@@ -29,19 +29,21 @@ class RefreshRefused(APIError):
     code = "refresh_not_possible"
 
 
-def refresh_account(account):
+def refresh_account(account, lease=None):
     """Refresh one account's long-lived token now; returns the outcome as a dict.
 
     Meta only refreshes unexpired Instagram-Login tokens at least 24 hours old; Facebook
-    Page tokens do not expire. Those cases are refused here, without a call to Meta.
+    Page tokens do not expire. Those cases are refused here (RefreshRefused), without a
+    call to Meta; Meta's refusals raise graph.InstagramAPIError subclasses. With the
+    account's `lease`, storing the new token also releases it.
     """
-    _refresh(account)
+    _refresh(account, lease)
     return {"account_id": account.id, "refreshed": True,
             "token_expires_at": account.token_expires_at,
             "message": "The token was refreshed."}
 
 
-def _refresh(account):
+def _refresh(account, lease=None):
     """refresh_account without its answer, which reads the account again (the job needs
     none: a read per token saved)."""
     now = utcnow()
@@ -77,14 +79,14 @@ def _refresh(account):
         _record_failure(account, exc, held)
         raise
     if not token_store.save_refreshed(held, account, fresh["access_token"],
-                                      fresh.get("expires_in")):
+                                      fresh.get("expires_in"), lease):
         metrics.token_refresh.labels("token_changed").inc()
         raise RefreshRefused("The account was disconnected or connected again while its "
                              "token was being refreshed; the newer state was kept.",
                              code="token_changed")
     metrics.token_refresh.labels("refreshed").inc()
-    log.info("refreshed token of account %s (valid for %s s more)", account_id,
-             fresh.get("expires_in"))
+    log.debug("refreshed token of account %s (valid for %s s more)", account_id,
+              fresh.get("expires_in"))
 
 
 def _end_read_transaction():
@@ -106,7 +108,7 @@ def refresh_now(account):
         raise RefreshRefused("This account's token is being refreshed or used by a background "
                              "job right now; try again in a minute.", code="refresh_in_progress")
     with lease:
-        return refresh_account(account)
+        return refresh_account(account, lease)
 
 
 def _still_valid(client):
@@ -144,14 +146,14 @@ JOB = "instagram_refresh_tokens"
 EXPIRY_NOTICE = timedelta(hours=24)
 
 
-def _refresh_row(account, _lease):
+def _refresh_row(account, lease):
     # Another worker may have refreshed it since the due list was read: the row is read
     # afresh under the lease, and a token refreshed meanwhile is too young to refresh again.
     if account.status != "active" or (account.token_issued_at is not None
                                       and utcnow() - account.token_issued_at < MIN_AGE):
         return "not_due"
     try:
-        _refresh(account)
+        _refresh(account, lease)
         return "refreshed"
     except RefreshRefused as exc:
         return exc.code

@@ -12,14 +12,16 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import bindparam, func, update
 
 from backend.extensions import db
 from backend.models import SNSAccount, utcnow
 from backend.services.instagram.accounts.crypto import TokenKeyError
 from backend.services.instagram.core import signals
+from backend.services.instagram.core.leases import one_statement, release_values
 from backend.services.instagram.core.clients import error_record, make_client
 from backend.services.instagram.core.runtime import runtime
 from backend.services.instagram.graph import errors as graph
@@ -79,6 +81,10 @@ def _write(account, version, values, what):
     result = db.session.execute(stmt.values(**values).execution_options(
         synchronize_session=False))
     db.session.commit()  # also expires the loaded account, so its next read is fresh
+    return _written(result, account, version, what)
+
+
+def _written(result, account, version, what):
     if result.rowcount != 1:
         log.info("token store: %s of account %s skipped: its token changed since version %s",
                  what, account.id, version)
@@ -86,16 +92,47 @@ def _write(account, version, values, what):
     return True
 
 
-def save_refreshed(held, account, token, expires_in):
-    """Store a refreshed token, only if the account still holds the one refreshed."""
+def save_refreshed(held, account, token, expires_in, lease=None):
+    """Store a refreshed token, only if the account still holds the one refreshed; True
+    when stored. `expires_in`: seconds, or None when Meta did not say (the expiry is kept).
+
+    One UPDATE by itself on a connection of its own, committed at once (the refresh ended
+    the session's transaction before calling Meta). With the account's `lease`, whose work
+    this write ends, the same UPDATE releases it (leases.release_values).
+    """
     now = utcnow()
-    values = {"access_token_encrypted": seal(token),
-              "token_version": SNSAccount.__table__.c.token_version + 1,
-              "token_issued_at": now, "token_refreshed_at": now, "refresh_failures": 0,
-              "last_error": None}
-    if expires_in:
-        values["token_expires_at"] = now + timedelta(seconds=int(expires_in))
-    return _write(account, held.version, values, "refresh")
+    params = {"account_id": account.id, "version": held.version, "ciphertext": seal(token),
+              "now": now, "owner": None if lease is None else lease.owner,
+              "expires_at": now + timedelta(seconds=int(expires_in)) if expires_in else None}
+    with one_statement() as connection:
+        result = connection.execute(_refresh_statement(), params)
+    if account in db.session:
+        db.session.expire(account)  # its next read is fresh, as after a commit
+    written = _written(result, account, held.version, "refresh")
+    if written and lease is not None:
+        lease.released()
+    return written
+
+
+@lru_cache(maxsize=None)
+def _refresh_statement():
+    """save_refreshed's compare-and-set UPDATE, built once: building and keying it took more
+    CPU than running it. It binds account_id, version, ciphertext, now, expires_at (NULL
+    keeps the expiry) and owner (the lease to release; NULL releases none)."""
+    c = SNSAccount.__table__.c
+    stamp = bindparam("now", type_=c.token_issued_at.type)
+    return (update(SNSAccount.__table__)
+            .where(c.id == bindparam("account_id"))
+            .where(c.token_version == bindparam("version"))
+            .values(access_token_encrypted=bindparam("ciphertext"),
+                    token_version=c.token_version + 1, token_issued_at=stamp,
+                    token_refreshed_at=stamp, refresh_failures=0,
+                    last_error=bindparam("no_error", None, type_=c.last_error.type),
+                    token_expires_at=func.coalesce(
+                        bindparam("expires_at", type_=c.token_expires_at.type),
+                        c.token_expires_at),
+                    **release_values(SNSAccount.__table__,
+                                     bindparam("owner", type_=c.lease_owner.type))))
 
 
 def connect(account, token, expires_in, **fields):

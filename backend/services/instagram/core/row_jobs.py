@@ -15,6 +15,8 @@ from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app
+from sqlalchemy import inspect
+from sqlalchemy.orm import make_transient_to_detached
 
 from backend.extensions import db
 from backend.models import utcnow
@@ -106,15 +108,13 @@ def _work_through(job, model, work, give_up, before_each, rt, batch):
 
 
 def _one_row(job, model, row_id, work, give_up, rt, batch):
-    lease = claim(model, row_id, rt.settings.INSTAGRAM_LEASE_SECONDS)
+    lease = claim(model, row_id, rt.settings.INSTAGRAM_LEASE_SECONDS, read_row=True)
     if lease is None:
         batch.count("busy")
         return
     started = time.monotonic()
     try:
-        row = db.session.get(model, row_id)
-        if row is None:
-            return
+        row = _in_session(model, row_id, lease.row)
         # Read now: the work's commits expire the row, and reading it again costs a query.
         failures = row.job_failures
         outcome = work(row, lease) or "done"
@@ -141,6 +141,20 @@ def _one_row(job, model, row_id, work, give_up, rt, batch):
             log.exception("%s: could not release the lease on %s %s", job,
                           model.__tablename__, row_id)
         rt.metrics.job_row_seconds.labels(job).observe(time.monotonic() - started)
+
+
+def _in_session(model, row_id, values):
+    """The row as an object of the session, from the `values` its claim returned (no read of
+    its own); the session's object when it already holds one (a caller's, as it stands)."""
+    session = db.session
+    if session.identity_map.get(session.identity_key(model, row_id)) is not None:
+        return session.get(model, row_id)
+    mapper = inspect(model)
+    row = model(**{mapper.get_property_by_column(column).key: values[column.name]
+                   for column in model.__table__.c})
+    make_transient_to_detached(row)  # as if just loaded: every column clean, none changed
+    session.add(row)
+    return row
 
 
 def _unexpected(job, model, row_id, lease, exc, give_up, rt):
