@@ -2,7 +2,7 @@
 import logging
 import re
 import sys
-from datetime import datetime, timezone
+import time
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -44,10 +44,16 @@ class RedactingJsonFormatter(JsonFormatter):
                 return log_record
         return {key: _scrubbed(value) for key, value in log_record.items()}
 
+    _second = (None, "")  # (a whole second, its text): formatting it is most of the cost
+
     def formatTime(self, record, datefmt=None):
         """ISO 8601 in UTC with milliseconds: 2026-11-30T16:54:15.449Z."""
-        moment = datetime.fromtimestamp(record.created, timezone.utc)
-        return f"{moment:%Y-%m-%dT%H:%M:%S}.{int(record.msecs):03d}Z"
+        second, text = self._second
+        if int(record.created) != second:
+            second = int(record.created)
+            text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = (second, text)
+        return f"{text}.{int(record.msecs):03d}Z"
 
 
 # Values a line holds as they are: text is scrubbed, numbers and the rest are not text.
