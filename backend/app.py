@@ -5,6 +5,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 from backend import (api_docs, auth, errors, health, home, inputs, metrics, notifications,
                      request_log)
@@ -99,11 +100,13 @@ def _default_database(app):
     # text, even when a deployment gives engine options of its own.
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     options.setdefault("hide_parameters", True)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A file has no server connection to lose: a ping per checkout (pool_pre_ping, for
-        # PostgreSQL restarts) would be one more query per request for nothing.
-        options["pool_pre_ping"] = False
-    else:
+    # The rest only where the deployment said nothing. A ping per checkout finds a server's
+    # connection lost to a restart; SQLite has no server (it would be one more query per
+    # request for nothing). The URI may be text or a SQLAlchemy URL.
+    server = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "sqlite"
+    options.setdefault("pool_pre_ping", server)
+    if server and "poolclass" not in options and "pool" not in options:
+        # A pool of the deployment's choice may take no size (NullPool, behind pgbouncer).
         options.setdefault("pool_size", SERVER_POOL_SIZE)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 

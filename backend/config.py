@@ -160,8 +160,9 @@ def host_settings(environ=None):
         # Empty means SQLite in the instance folder (set by create_app).
         "SQLALCHEMY_DATABASE_URI": read(database_url, env.get("DATABASE_URL")),
         # hide_parameters: bound values (emails, password hashes, tokens) never reach a SQL
-        # log line or an exception's text, whatever the log level or SQLALCHEMY_ECHO.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # log line or an exception's text, whatever the log level or SQLALCHEMY_ECHO. The pool's
+        # defaults depend on the database (create_app): given options win over them.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         # Largest request body accepted: multipart uploads to the routes that take files;
         # larger ones get 413.
         "MAX_CONTENT_LENGTH": read(env_int, "MAX_CONTENT_LENGTH", 110 * 1024 * 1024, env),

@@ -3,12 +3,14 @@ import logging
 import re
 import sys
 import time
+from itertools import chain
 
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.json import JsonEncoder, JsonFormatter
 
 from backend.config import log_format, log_level
 # The integration's client owns the one redaction (it runs without the platform too).
-from backend.services.instagram.graph.redaction import (RedactingFormatter,
+from backend.services.instagram.graph.redaction import (REDACTED, SECRET_PARAMS,
+                                                        RedactingFormatter,
                                                         install_record_redaction,
                                                         may_hold_secret, redact)
 
@@ -35,14 +37,15 @@ class RedactingJsonFormatter(JsonFormatter):
 
     def process_log_record(self, log_record):
         log_record = super().process_log_record(log_record)
-        # Most lines hold flat values and nothing to hide: one test over all their text
-        # (a line each) says so, instead of one scrub per value.
+        # Most lines hold flat values and nothing to hide: one test over all their text,
+        # field names included (a line each), says so, instead of one scrub per value.
         values = log_record.values()
         if all(isinstance(value, _FLAT) for value in values):
-            text = "\n".join(value for value in values if isinstance(value, str))
+            text = "\n".join(chain(log_record, (value for value in values
+                                                if isinstance(value, str))))
             if "\x1b" not in text and not may_hold_secret(text):
                 return log_record
-        return {key: _scrubbed(value) for key, value in log_record.items()}
+        return _scrubbed(log_record)
 
     _second = (None, "")  # (a whole second, its text): formatting it is most of the cost
 
@@ -65,10 +68,25 @@ def _scrubbed(value):
         # Werkzeug colours its access lines for a terminal: no escape codes in JSON.
         return redact(_COLOUR.sub("", value))
     if isinstance(value, dict):
-        return {key: _scrubbed(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
+        # A field named as a secret holds one, whatever its value looks like.
+        return {_scrubbed(key) if isinstance(key, str) else key:
+                REDACTED if _secret_field(key, item) else _scrubbed(item)
+                for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
         return [_scrubbed(item) for item in value]
-    return value
+    if isinstance(value, _FLAT):
+        return value
+    # Anything else is written as the encoder renders it (str() for most objects): scrubbed
+    # as that. Bytes stay base64, as the encoder writes them.
+    return _scrubbed(_ENCODER.default(value))
+
+
+def _secret_field(key, value):
+    return isinstance(key, str) and key.lower() in _SECRET_FIELDS and value is not None
+
+
+_SECRET_FIELDS = frozenset(SECRET_PARAMS)
+_ENCODER = JsonEncoder()
 
 
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"

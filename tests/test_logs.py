@@ -136,3 +136,28 @@ def test_json_lines_have_an_iso_time_and_no_colour_codes(lines):
     assert entry["message"] == '127.0.0.1 - - "GET /nope HTTP/1.1" 404 -'
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", entry["time"]), entry
     assert datetime.fromisoformat(entry["time"]).utcoffset() == timedelta(0)
+
+
+class _Holder:
+    """An object in `extra=` written by the JSON encoder as its str()."""
+
+    def __str__(self):
+        return "session access_token=hidden-in-str"
+
+
+@pytest.mark.parametrize("extra", [
+    {"payload": _Holder()},
+    {"payload": {"sent access_token=hidden-in-a-set"}},
+    {"payload": {"client_secret=hidden-in-a-key": 1}},
+    # A field named as a secret is one (SECRET_PARAMS: parameters and JSON fields), at the
+    # top of the line as in a nested object, whatever its value looks like.
+    {"access_token": "hidden-by-its-name"},
+    {"response": {"Client_Secret": "hidden-by-its-name", "ok": True}},
+    {"response": [{"password": "hidden-by-its-name"}]},
+])
+def test_json_extra_fields_of_any_kind_hold_no_secret(lines, extra):
+    read = lines("json")
+    logging.getLogger("backend.test").warning("something happened", extra=extra)
+    line = read()[-1]
+    assert "hidden" not in line and "[REDACTED]" in line, line
+    assert json.loads(line)["message"] == "something happened"

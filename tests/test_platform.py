@@ -6,9 +6,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from openapi_spec_validator import validate
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import NullPool
 
-from backend.app import create_app, upgrade_database
+from backend.app import SERVER_POOL_SIZE, create_app, upgrade_database
 from backend.extensions import db
 from backend.models import User
 from backend.services.instagram import instagram_bp
@@ -188,3 +190,36 @@ def test_the_jwt_is_decoded_once_per_request(client, auth_headers, monkeypatch):
     assert bad.status_code == 401 and bad.get_json()["error"]["code"] == "invalid_token"
     none = client.get("/api/sns/instagram/accounts")
     assert none.get_json()["error"]["code"] == "authorization_required"
+
+
+SERVER = "postgresql+psycopg://user:pw@127.0.0.1:9/none"  # never connected to here
+
+
+@pytest.mark.parametrize("uri, given, pool, pre_ping, size", [
+    # A server's pool keeps SERVER_POOL_SIZE connections and pings them; SQLite does not ping.
+    (SERVER, None, "QueuePool", True, SERVER_POOL_SIZE),
+    (make_url(SERVER), None, "QueuePool", True, SERVER_POOL_SIZE),  # a URL object, not text
+    ("sqlite://", None, "StaticPool", False, None),
+    # What a deployment gives wins: a pool without a size (pgbouncer's NullPool), a size, a
+    # ping on SQLite.
+    (SERVER, {"poolclass": NullPool}, "NullPool", True, None),
+    (SERVER, {"pool_size": 3, "pool_pre_ping": False}, "QueuePool", False, 3),
+    ("sqlite://", {"pool_pre_ping": True}, "StaticPool", True, None),
+])
+def test_engine_options_default_per_database_and_given_ones_win(tmp_path, uri, given, pool,
+                                                                pre_ping, size):
+    config = {"INSTANCE_PATH": str(tmp_path / "i"), "SECRET_KEY": "k" * 40,
+              "SQLALCHEMY_DATABASE_URI": uri, "SCHEDULER_ENABLED": False}
+    if given is not None:
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = given
+    app = create_app(config)
+    with app.app_context():
+        assert type(db.engine.pool).__name__ == pool
+        assert db.engine.pool._pre_ping is pre_ping
+        assert db.engine.hide_parameters  # whatever else was given
+        if size is not None:
+            assert db.engine.pool.size() == size
+        if uri == "sqlite://":
+            assert db.session.execute(db.text("SELECT 1")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()
