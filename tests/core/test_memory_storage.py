@@ -3,6 +3,8 @@ same counts and answers, without a timer thread started every 10 ms under traffi
 import threading
 import time
 
+import pytest
+
 from limits import parse
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import (FixedWindowRateLimiter, MovingWindowRateLimiter,
@@ -76,3 +78,32 @@ def test_counts_are_exact_and_expired_keys_are_swept():
     time.sleep(0.2)  # the sweep this hit scheduled has run
     users = [key for key in storage.storage if "/user:" in key]
     assert users == ["LIMITER/user:0/1/1/second"]  # the 199 expired windows are gone
+
+
+def test_a_key_expired_by_a_request_during_the_sweep_is_no_traceback(monkeypatch):
+    """limits' sweep lists the keys, then reads each: a request thread's read that expires
+    one in between made the timer thread die with a KeyError on stderr."""
+    storage = SweptMemoryStorage("memory://")
+    time.sleep(0.05)  # the library's first sweep, 10 ms after the storage is made, is over
+    storage.incr("stays", 60)
+    storage.incr("gone", 0.001)
+    time.sleep(0.01)
+    real_time, calls = time.time, []
+
+    def racing_time():  # at the sweep's first test ("stays"), a request expires "gone"
+        if not calls:
+            calls.append(1)
+            storage.get("gone")
+        return real_time()
+
+    failures = []
+    monkeypatch.setattr(threading, "excepthook", failures.append)
+    monkeypatch.setattr("limits.storage.memory.time.time", racing_time)
+    with pytest.raises(KeyError):
+        storage._MemoryStorage__expire_events()  # the library's own sweep raises
+    calls.clear()
+    storage.incr("gone", 0.001)
+    time.sleep(0.01)
+    storage._sweep()  # ours finishes without raising
+    assert storage.get("stays") == 1
+    assert not failures

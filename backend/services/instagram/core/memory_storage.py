@@ -14,9 +14,12 @@ Importing this module registers it for the `memory` scheme in the process: every
 imports it before it sets up its own limiter (backend/extensions.py), the integration before
 its own (core/limits.py).
 """
+import logging
 import threading
 
 from limits.storage import MemoryStorage
+
+log = logging.getLogger(__name__)
 
 
 class SweptMemoryStorage(MemoryStorage):
@@ -30,6 +33,16 @@ class SweptMemoryStorage(MemoryStorage):
     # version since 3.x at least; tests/test_memory_storage.py fails if that changes.
     def _MemoryStorage__schedule_expiry(self) -> None:
         if not self.timer.is_alive():
-            self.timer = threading.Timer(self.SWEEP_SECONDS, self._MemoryStorage__expire_events)
+            self.timer = threading.Timer(self.SWEEP_SECONDS, self._sweep)
             self.timer.daemon = True
             self.timer.start()
+
+    def _sweep(self) -> None:
+        """The library's sweep, which races the request threads: it lists the keys, then
+        reads each, and a read that expired a key meanwhile (`get`) makes it raise KeyError
+        (a traceback on stderr from the timer thread). A key gone is a key swept: the next
+        sweep finishes the work."""
+        try:
+            self._MemoryStorage__expire_events()
+        except KeyError:
+            log.debug("rate-limit storage: a key expired during the sweep; next sweep goes on")
