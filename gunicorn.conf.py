@@ -10,6 +10,7 @@ scrubbed of secrets (backend/gunicorn_logging.py). The scheduler needs nothing h
 """
 import os
 import shutil
+import sys
 import tempfile
 
 from dotenv import load_dotenv
@@ -47,7 +48,19 @@ timeout = 120
 logger_class = "backend.gunicorn_logging.PlatformLogger"
 
 
+# What a worker exits with when the app refuses its settings (backend/wsgi.py).
+APP_LOAD_ERROR = 4
+
+
 def on_starting(server):
+    # Bad settings stop the server here, in one line, before any worker boots (two workers
+    # refusing together made gunicorn print a traceback of its own).
+    from backend.startup_check import settings_problem
+    problem = settings_problem()
+    if problem is not None:
+        server.log.critical("not starting: %s", problem)
+        on_exit(server)
+        sys.exit(APP_LOAD_ERROR)
     server.log.info("Prometheus multiprocess directory: %s",
                     os.environ["PROMETHEUS_MULTIPROC_DIR"])
 

@@ -49,9 +49,11 @@ def parse_keys(value):
     return [k.strip() for k in (value or "").split(",") if k.strip()]
 
 
-def load_cipher(keys_setting, *, sandbox, instance_path):
-    """The cipher from INSTAGRAM_TOKEN_KEYS, or in sandbox mode a generated development key
-    kept in the instance folder. Outside sandbox mode a missing key is an error."""
+def configured_cipher(keys_setting, *, sandbox):
+    """The cipher of INSTAGRAM_TOKEN_KEYS (comma-separated Fernet keys, newest first), or
+    None when it is empty in sandbox mode. Raises TokenKeyError when a key is not a Fernet
+    key, or when none is set outside sandbox mode. Reads no file (gunicorn's master checks
+    the settings with it before any worker starts)."""
     keys = parse_keys(keys_setting)
     if keys:
         return TokenCipher(keys)
@@ -60,6 +62,15 @@ def load_cipher(keys_setting, *, sandbox, instance_path):
             "INSTAGRAM_TOKEN_KEYS is not set. Tokens must be encrypted with a key you keep: "
             "generate one with `python -c \"from cryptography.fernet import Fernet; "
             "print(Fernet.generate_key().decode())\"` and put it in .env.")
+    return None
+
+
+def load_cipher(keys_setting, *, sandbox, instance_path):
+    """The cipher from INSTAGRAM_TOKEN_KEYS, or in sandbox mode a generated development key
+    kept in the instance folder. Outside sandbox mode a missing key is an error."""
+    cipher = configured_cipher(keys_setting, sandbox=sandbox)
+    if cipher is not None:
+        return cipher
     path = os.path.join(instance_path, DEV_KEY_FILE)
     os.makedirs(instance_path, exist_ok=True)
     if not os.path.exists(path):

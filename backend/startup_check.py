@@ -1,0 +1,27 @@
+"""The settings the platform refuses to start with, checked without building it.
+
+gunicorn's master runs this before it boots any worker (gunicorn.conf.py): with bad
+settings the server stops with one line naming the setting. Otherwise every worker would
+build the app, refuse, and exit at once, and gunicorn 27 answers two workers refusing
+together with a traceback of its own (its HaltServer raised again while it stops). Nothing
+here imports Flask or prometheus-client, or writes a file: the master stays as it was.
+"""
+from backend.config import SettingsError, check, host_settings
+from backend.services.instagram.accounts.crypto import TokenKeyError, configured_cipher
+from backend.services.instagram.settings import SettingsError as InstagramSettingsError
+from backend.services.instagram.settings import resolve
+
+
+def settings_problem():
+    """What create_app() would refuse to start with, from the environment, as the text of
+    its error (e.g. "invalid settings: LOG_LEVEL: must be one of ..."); None when the host's
+    settings, the Instagram integration's and its token keys are usable."""
+    try:
+        config = {key: value for key, value in host_settings().items() if value is not None}
+        check(config)
+        settings = resolve(config)
+        if settings.INSTAGRAM_ENABLED:
+            configured_cipher(settings.INSTAGRAM_TOKEN_KEYS, sandbox=settings.INSTAGRAM_SANDBOX)
+    except (SettingsError, InstagramSettingsError, TokenKeyError) as exc:
+        return str(exc)
+    return None
