@@ -76,8 +76,12 @@ def _scrubbed(value):
         return [_scrubbed(item) for item in value]
     if isinstance(value, _FLAT):
         return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        # As text, scrubbed (the encoder's base64 would carry a secret past every pattern);
+        # bytes that are not UTF-8 keep their escapes.
+        return _scrubbed(bytes(value).decode("utf-8", "backslashreplace"))
     # Anything else is written as the encoder renders it (str() for most objects): scrubbed
-    # as that. Bytes stay base64, as the encoder writes them.
+    # as that.
     return _scrubbed(_ENCODER.default(value))
 
 
