@@ -113,10 +113,32 @@ def _check_port(value, name):
                             f"({NOT_SHOWN})") from None
 
 
-# Settings that may also come from create_app's `config` argument: checked there too.
+def allowed_networks(value, name="METRICS_ALLOW_FROM"):
+    """"127.0.0.0/8, ::1" as a tuple of networks; SettingsError names the bad entry."""
+    import ipaddress
+    networks = []
+    for part in (p.strip() for p in str(value or "").split(",")):
+        if part:
+            try:
+                networks.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise SettingsError(f"{name}: {part!r} is not an address or network") from None
+    return tuple(networks)
+
+
+def allow_list(value, name="METRICS_ALLOW_FROM"):
+    """The allow-list as given, once every entry is an address or network (the metrics
+    module reads it into networks when it is set up)."""
+    allowed_networks(value, name)
+    return value
+
+
+# Settings that may also come from create_app's `config` argument: checked there too, and
+# by gunicorn's master before any worker boots (backend/startup_check.py).
 CHECKED = {"LOG_LEVEL": log_level, "LOG_FORMAT": log_format, "REDIS_URL": redis_url,
            "RATELIMIT_STORAGE_URI": storage_uri,
-           "SQLALCHEMY_DATABASE_URI": lambda v: database_url(v, "DATABASE_URL")}
+           "SQLALCHEMY_DATABASE_URI": lambda v: database_url(v, "DATABASE_URL"),
+           "METRICS_ALLOW_FROM": allow_list}
 
 
 def check(config):

@@ -19,7 +19,7 @@ from prometheus_client import (REGISTRY, CollectorRegistry, Counter, Histogram,
                                disable_created_metrics, multiprocess)
 from prometheus_client.exposition import choose_encoder
 
-from backend.config import SettingsError
+from backend.config import SettingsError, allowed_networks
 from backend.errors import error_response
 
 log = logging.getLogger(__name__)
@@ -137,16 +137,11 @@ def _log_refusal(address):
 
 
 def parse_networks(text):
-    """"127.0.0.0/8, ::1" as a tuple of networks; ValueError names the bad entry."""
-    networks = []
-    for part in (p.strip() for p in (text or "").split(",")):
-        if part:
-            try:
-                networks.append(ipaddress.ip_network(part, strict=False))
-            except ValueError:
-                raise SettingsError(f"invalid settings: METRICS_ALLOW_FROM: {part!r} is not "
-                                    "an address or network") from None
-    return tuple(networks)
+    """"127.0.0.0/8, ::1" as a tuple of networks; SettingsError names the bad entry."""
+    try:
+        return allowed_networks(text)
+    except SettingsError as exc:
+        raise SettingsError(f"invalid settings: {exc}") from None
 
 
 def init_app(app):

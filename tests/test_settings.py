@@ -88,9 +88,36 @@ def test_start_platform_says_which_setting_in_one_line(tmp_path, key, value):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("settings", [
+    {"LOG_LEVEL": "verbose"}, {"LOG_FORMAT": "xml"}, {"REDIS_URL": "localhost:6379"},
+    {"DATABASE_URL": "postgresql://u:pw@x:99999/db"}, {"MAX_CONTENT_LENGTH": "0"},
+    {"METRICS_ALLOW_FROM": "localhost"}, {"METRICS_ALLOW_FROM": "10.0.0.0/8, intranet"},
+    {"INSTAGRAM_LEASE_SECONDS": "abc"}, {"INSTAGRAM_TOKEN_KEYS": "not-a-fernet-key"},
+    {"INSTAGRAM_APP_ID": "1234", "INSTAGRAM_APP_SECRET": "real-secret"},
+    {"INSTAGRAM_ENABLED": "false", "INSTAGRAM_TOKEN_KEYS": "not-a-fernet-key"},
+    {"METRICS_ALLOW_FROM": "10.0.0.0/8, ::1", "LOG_FORMAT": "TEXT"}])
+def test_the_masters_check_refuses_what_create_app_refuses(tmp_path, monkeypatch, settings):
+    # gunicorn's master checks with settings_problem(); a setting it lets through that
+    # create_app refuses would still make every worker refuse at once.
+    from backend.app import SETTINGS_ERRORS
+    from backend.startup_check import settings_problem
+    for key in [k for k in os.environ if k.startswith(("INSTAGRAM_", "FACEBOOK_"))]:
+        monkeypatch.delenv(key)
+    for key, value in {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 40,
+                       "SCHEDULER_ENABLED": "false", **settings}.items():
+        monkeypatch.setenv(key, value)
+    try:
+        create_app()
+        refused = None
+    except SETTINGS_ERRORS as exc:
+        refused = str(exc)
+    assert settings_problem() == refused
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize("key, value, said", [
     ("LOG_LEVEL", "verbose", "invalid settings: LOG_LEVEL: must be one of"),
+    ("METRICS_ALLOW_FROM", "localhost", "invalid settings: METRICS_ALLOW_FROM: 'localhost'"),
     ("INSTAGRAM_LEASE_SECONDS", "abc", "INSTAGRAM_LEASE_SECONDS"),
     ("INSTAGRAM_TOKEN_KEYS", "not-a-fernet-key", "INSTAGRAM_TOKEN_KEYS holds a key")])
 def test_gunicorn_stops_with_one_line_naming_the_setting(tmp_path, key, value, said):
@@ -99,7 +126,7 @@ def test_gunicorn_stops_with_one_line_naming_the_setting(tmp_path, key, value, s
     done = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                            "--workers", "3", "--bind", "127.0.0.1:0", "backend.wsgi:app"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env=environment(tmp_path, LOG_FORMAT="json", **{key: value}))
+                          env=environment(tmp_path, **{"LOG_FORMAT": "json", key: value}))
     output = done.stdout + done.stderr
     assert done.returncode == 4  # stopped, rather than booting workers again and again
     assert "Traceback" not in output
