@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from gunicorn import glogging
 
+from backend.config import SettingsError, log_format
 from backend.logging_setup import RequestContextFilter, formatter
 from backend.services.instagram.graph.redaction import install_record_redaction, redact
 
@@ -46,6 +47,12 @@ class PlatformLogger(glogging.Logger):
         super().setup(cfg)
         install_record_redaction()
         fmt = os.environ.get("LOG_FORMAT")
+        try:
+            log_format(fmt)
+        except SettingsError:
+            # Made before gunicorn.conf.py's on_starting, which then stops the server with
+            # one line naming it; raising here would be a traceback instead.
+            fmt = "auto"
         for log, fields in ((self.error_log, RequestContextFilter),
                             (self.access_log, AccessRequestId)):
             for handler in log.handlers:

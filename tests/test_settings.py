@@ -117,12 +117,14 @@ def test_the_masters_check_refuses_what_create_app_refuses(tmp_path, monkeypatch
 @pytest.mark.e2e
 @pytest.mark.parametrize("key, value, said", [
     ("LOG_LEVEL", "verbose", "invalid settings: LOG_LEVEL: must be one of"),
+    ("LOG_FORMAT", "xml", "invalid settings: LOG_FORMAT: must be json, text or auto"),
     ("METRICS_ALLOW_FROM", "localhost", "invalid settings: METRICS_ALLOW_FROM: 'localhost'"),
     ("INSTAGRAM_LEASE_SECONDS", "abc", "INSTAGRAM_LEASE_SECONDS"),
     ("INSTAGRAM_TOKEN_KEYS", "not-a-fernet-key", "INSTAGRAM_TOKEN_KEYS holds a key")])
 def test_gunicorn_stops_with_one_line_naming_the_setting(tmp_path, key, value, said):
     # Refused by the master before any worker boots: several workers refusing at once made
     # gunicorn 27 print a traceback of its own (HaltServer raised again while stopping).
+    # An unusable LOG_FORMAT too: gunicorn's own logger, made before, must not raise on it.
     done = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                            "--workers", "3", "--bind", "127.0.0.1:0", "backend.wsgi:app"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60,
