@@ -8,6 +8,7 @@ log and, with --access-logfile, its access log) are written in the platform's fo
 scrubbed of secrets (backend/gunicorn_logging.py). The scheduler needs nothing here: with
 --preload it moves from the master to each worker at fork (backend/scheduler.py).
 """
+import atexit
 import os
 import shutil
 import sys
@@ -71,7 +72,22 @@ def child_exit(server, worker):
 
 
 def on_exit(server):
+    _remove_metrics_dir()
+
+
+def _remove_metrics_dir():
     # A directory made here goes with the server; one the operator set is theirs to keep.
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if path and os.environ.get(MADE_HERE) == path:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _at_exit(process=os.getpid()):
+    # With --preload the app, and its refusal of bad settings (backend/wsgi.py), comes
+    # before gunicorn runs any hook: the directory goes when this process exits. Only this
+    # one: a worker, forked from it, exits through the same atexit handlers.
+    if os.getpid() == process:
+        _remove_metrics_dir()
+
+
+atexit.register(_at_exit)

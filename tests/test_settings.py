@@ -135,3 +135,20 @@ def test_gunicorn_stops_with_one_line_naming_the_setting(tmp_path, key, value, s
     assert output.count("not starting: ") == 1 and said in output, output
     assert key != "INSTAGRAM_TOKEN_KEYS" or value not in output  # a key is never echoed
     assert "Booting worker" not in output
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("args", [[], ["--preload"]])
+def test_a_refusal_removes_the_metrics_directory_gunicorn_made(tmp_path, args):
+    # With --preload the app (and its refusal) comes before on_starting: the directory made
+    # by gunicorn.conf.py must go all the same.
+    env = environment(tmp_path, LOG_LEVEL="verbose", TMPDIR=str(tmp_path))
+    del env["PROMETHEUS_MULTIPROC_DIR"]
+    done = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                           "--workers", "2", "--bind", "127.0.0.1:0", *args,
+                           "backend.wsgi:app"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, env=env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 4 and output.count("not starting: ") == 1, output
+    assert "Traceback" not in output
+    assert not list(tmp_path.glob("platform-metrics-*"))
