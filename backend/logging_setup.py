@@ -79,7 +79,10 @@ def _scrubbed(value):
     if isinstance(value, (bytes, bytearray, memoryview)):
         # As text, scrubbed (the encoder's base64 would carry a secret past every pattern);
         # bytes that are not UTF-8 keep their escapes.
-        return _scrubbed(bytes(value).decode("utf-8", "backslashreplace"))
+        try:
+            return _scrubbed(bytes(value).decode("utf-8", "backslashreplace"))
+        except ValueError:  # a released memoryview has no bytes left: its str() is written
+            return _scrubbed(str(value))
     # Anything else is written as the encoder renders it (str() for most objects): scrubbed
     # as that.
     return _scrubbed(_ENCODER.default(value))

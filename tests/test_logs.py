@@ -145,6 +145,16 @@ class _Holder:
         return "session access_token=hidden-in-str"
 
 
+def test_a_released_memoryview_is_written_not_a_logging_error(lines, capsys):
+    read = lines("json")
+    view = memoryview(b"gone")
+    view.release()
+    logging.getLogger("backend.test").warning("released", extra={"body": view})
+    line = json.loads(read()[-1])
+    assert line["message"] == "released" and "released" in line["body"]
+    assert "Logging error" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("extra", [
     {"payload": _Holder()},
     {"payload": {"sent access_token=hidden-in-a-set"}},
