@@ -6,6 +6,8 @@ build the app, refuse, and exit at once, and gunicorn 27 answers two workers ref
 together with a traceback of its own (its HaltServer raised again while it stops). Nothing
 here imports Flask or prometheus-client, or writes a file: the master stays as it was.
 """
+import sys
+
 from backend.config import SettingsError, check, host_settings
 from backend.services.instagram.accounts.crypto import TokenKeyError, configured_cipher
 from backend.services.instagram.settings import SettingsError as InstagramSettingsError
@@ -25,3 +27,22 @@ def settings_problem():
     except (SettingsError, InstagramSettingsError, TokenKeyError) as exc:
         return str(exc)
     return None
+
+
+def main():
+    """`python -m backend.startup_check`: the settings of this environment (and ./.env)
+    checked as a start would check them, before a deploy or a gunicorn reload (HUP), which
+    re-reads them in new workers and stops the whole server when they refuse. Prints the
+    problem and exits 4, or says they are usable and exits 0."""
+    from dotenv import load_dotenv
+    load_dotenv()
+    problem = settings_problem()
+    if problem is not None:
+        print(f"not starting: {problem}", file=sys.stderr)
+        return 4
+    print("settings: usable")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -152,3 +152,18 @@ def test_a_refusal_removes_the_metrics_directory_gunicorn_made(tmp_path, args):
     assert done.returncode == 4 and output.count("not starting: ") == 1, output
     assert "Traceback" not in output
     assert not list(tmp_path.glob("platform-metrics-*"))
+
+
+@pytest.mark.parametrize("settings, status, said", [
+    ({}, 0, "settings: usable"),
+    ({"LOG_LEVEL": "verbose"}, 4, "not starting: invalid settings: LOG_LEVEL: "),
+    ({"INSTAGRAM_TOKEN_KEYS": "not-a-fernet-key"}, 4, "INSTAGRAM_TOKEN_KEYS holds a key")])
+def test_settings_can_be_checked_before_a_reload(tmp_path, settings, status, said):
+    """What an operator runs before a deploy or a HUP (which stops gunicorn when the new
+    workers refuse): the start's own check, one line, an exit status."""
+    done = subprocess.run([sys.executable, "-m", "backend.startup_check"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60,
+                          env=environment(tmp_path, **settings))
+    assert done.returncode == status
+    assert said in done.stdout + done.stderr and "Traceback" not in done.stderr
+    assert "not-a-fernet-key" not in done.stdout + done.stderr
