@@ -13,6 +13,11 @@ from backend.services.instagram.accounts.crypto import TokenKeyError, configured
 from backend.services.instagram.settings import SettingsError as InstagramSettingsError
 from backend.services.instagram.settings import resolve
 
+# The exit status of a start refused for its settings: gunicorn stops, rather than booting
+# workers again and again, when a worker exits with it (backend/wsgi.py), and its master
+# exits with it too (gunicorn.conf.py), as `python -m backend.startup_check` does.
+APP_LOAD_ERROR = 4
+
 
 def settings_problem():
     """What create_app() would refuse to start with, from the environment, as the text of
@@ -39,7 +44,7 @@ def main():
     problem = settings_problem()
     if problem is not None:
         print(f"not starting: {problem}", file=sys.stderr)
-        return 4
+        return APP_LOAD_ERROR
     print("settings: usable")
     return 0
 
