@@ -49,14 +49,10 @@ timeout = 120
 logger_class = "backend.gunicorn_logging.PlatformLogger"
 
 
-# What a worker exits with when the app refuses its settings (backend/wsgi.py).
-APP_LOAD_ERROR = 4
-
-
 def on_starting(server):
     # Bad settings stop the server here, in one line, before any worker boots (two workers
     # refusing together made gunicorn print a traceback of its own).
-    from backend.startup_check import settings_problem
+    from backend.startup_check import APP_LOAD_ERROR, settings_problem
     problem = settings_problem()
     if problem is not None:
         server.log.critical("not starting: %s", problem)

@@ -13,6 +13,13 @@ from backend.services.instagram.accounts.crypto import TokenKeyError, configured
 from backend.services.instagram.settings import SettingsError as InstagramSettingsError
 from backend.services.instagram.settings import resolve
 
+# What a setting the platform cannot use raises at start-up (create_app too: backend/app.py
+# takes this tuple); each message names the variable.
+SETTINGS_ERRORS = (SettingsError, InstagramSettingsError, TokenKeyError)
+# What a process refusing its settings exits with: gunicorn stops (instead of booting workers
+# again and again) when a worker exits with it.
+APP_LOAD_ERROR = 4
+
 
 def settings_problem():
     """What create_app() would refuse to start with, from the environment, as the text of
@@ -24,7 +31,7 @@ def settings_problem():
         settings = resolve(config)
         if settings.INSTAGRAM_ENABLED:
             configured_cipher(settings.INSTAGRAM_TOKEN_KEYS, sandbox=settings.INSTAGRAM_SANDBOX)
-    except (SettingsError, InstagramSettingsError, TokenKeyError) as exc:
+    except SETTINGS_ERRORS as exc:
         return str(exc)
     return None
 
@@ -33,13 +40,13 @@ def main():
     """`python -m backend.startup_check`: the settings of this environment (and ./.env)
     checked as a start would check them, before a deploy or a gunicorn reload (HUP), which
     re-reads them in new workers and stops the whole server when they refuse. Prints the
-    problem and exits 4, or says they are usable and exits 0."""
+    problem and exits APP_LOAD_ERROR (4), or says they are usable and exits 0."""
     from dotenv import load_dotenv
     load_dotenv()
     problem = settings_problem()
     if problem is not None:
         print(f"not starting: {problem}", file=sys.stderr)
-        return 4
+        return APP_LOAD_ERROR
     print("settings: usable")
     return 0
 

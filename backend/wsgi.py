@@ -7,9 +7,7 @@ from dotenv import load_dotenv
 
 from backend.app import SETTINGS_ERRORS, create_app, start_background_jobs
 from backend.logging_setup import configure_logging
-
-# gunicorn stops (instead of booting workers again and again) when one exits with this.
-APP_LOAD_ERROR = 4
+from backend.startup_check import APP_LOAD_ERROR
 
 
 def refuse_to_start(error):
