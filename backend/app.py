@@ -9,19 +9,16 @@ from sqlalchemy.engine import make_url
 
 from backend import (api_docs, auth, errors, health, home, inputs, metrics, notifications,
                      request_log)
-from backend.config import SettingsError, host_settings
+from backend.config import host_settings
 from backend.config import check as check_settings
 from backend.extensions import db, jwt, limiter, migrate, scheduler
 from backend.inputs import SafeJSONProvider
 from backend.logging_setup import configure_logging
 from backend.sessions import SessionsOnDemand
-from backend.services.instagram.accounts.crypto import TokenKeyError
-from backend.services.instagram.settings import SettingsError as InstagramSettingsError
+# What a setting the platform cannot use raises at start-up (one tuple with the master's check).
+from backend.startup_check import SETTINGS_ERRORS  # noqa: F401 (wsgi.py, start_platform.py)
 
 log = logging.getLogger(__name__)
-
-# What a setting the platform cannot use raises at start-up; each message names the variable.
-SETTINGS_ERRORS = (SettingsError, InstagramSettingsError, TokenKeyError)
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 

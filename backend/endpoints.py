@@ -14,7 +14,7 @@ from typing import Annotated, Any, Callable
 from flask import Flask, jsonify, request
 from pydantic import BaseModel, Field, ValidationError
 
-from backend.errors import APIError, NotFound
+from backend.errors import APIError, NotFound, invalid_field
 from backend.identity import require_jwt
 from backend.inputs import (MAX_ID, MAX_REPORTED_ERRORS, MULTIPART, JSONRefused, body_limit,
                             parse_json, request_body, takes_files, unstorable_text)
@@ -275,10 +275,7 @@ def validate(model: type[BaseModel], data, where):
     """Parse data with a pydantic model; errors become one 422 listing the first
     MAX_REPORTED_ERRORS fields (`details.truncated` when there were more)."""
     if not isinstance(data, dict):
-        raise APIError(f"The {where} must be a JSON object.", code="validation_error",
-                       status=422, details={"errors": [{
-                           "field": where, "code": "object_type",
-                           "message": f"The {where} must be a JSON object."}]})
+        raise invalid_field(where, "object_type", f"The {where} must be a JSON object.")
     unstorable = unstorable_text(data, limit=MAX_REPORTED_ERRORS + 1)
     if unstorable:
         raise _invalid("The request has text that cannot be stored or sent on: ",

@@ -13,6 +13,9 @@ from backend.services.instagram.accounts.crypto import TokenKeyError, configured
 from backend.services.instagram.settings import SettingsError as InstagramSettingsError
 from backend.services.instagram.settings import resolve
 
+# What a setting the platform cannot use raises at start-up (create_app too: backend/app.py
+# takes this tuple); each message names the variable.
+SETTINGS_ERRORS = (SettingsError, InstagramSettingsError, TokenKeyError)
 # The exit status of a start refused for its settings: gunicorn stops, rather than booting
 # workers again and again, when a worker exits with it (backend/wsgi.py), and its master
 # exits with it too (gunicorn.conf.py), as `python -m backend.startup_check` does.
@@ -29,7 +32,7 @@ def settings_problem():
         settings = resolve(config)
         if settings.INSTAGRAM_ENABLED:
             configured_cipher(settings.INSTAGRAM_TOKEN_KEYS, sandbox=settings.INSTAGRAM_SANDBOX)
-    except (SettingsError, InstagramSettingsError, TokenKeyError) as exc:
+    except SETTINGS_ERRORS as exc:
         return str(exc)
     return None
 
@@ -38,7 +41,7 @@ def main():
     """`python -m backend.startup_check`: the settings of this environment (and ./.env)
     checked as a start would check them, before a deploy or a gunicorn reload (HUP), which
     re-reads them in new workers and stops the whole server when they refuse. Prints the
-    problem and exits 4, or says they are usable and exits 0."""
+    problem and exits APP_LOAD_ERROR (4), or says they are usable and exits 0."""
     from dotenv import load_dotenv
     load_dotenv()
     problem = settings_problem()

@@ -109,6 +109,17 @@ def test_authorize_rejects_non_object_bodies(client, auth_headers, body):
     assert "error" in response.get_json()
 
 
+def test_a_body_that_is_not_an_object_is_one_field_error(client, auth_headers):
+    response = client.post("/api/sns/instagram/oauth/authorize", json=[1, 2],
+                           headers=auth_headers())
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error"
+    assert error["message"] == "The body must be a JSON object."
+    assert error["details"] == {"errors": [{"field": "body", "code": "object_type",
+                                            "message": "The body must be a JSON object."}]}
+
+
 def test_authorize_returns_a_connect_link_leading_to_the_dialog(client, auth_headers, app):
     response = client.post("/api/sns/instagram/oauth/authorize", json={},
                            headers=auth_headers())
